@@ -1,0 +1,5 @@
+"""ASGI entry point for uvicorn: ``orderflow.api.asgi:app``."""
+
+from orderflow.api.app import create_app
+
+app = create_app()

@@ -1,0 +1,7 @@
+"""HTTP endpoints of the payments domain."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
