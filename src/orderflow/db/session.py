@@ -22,6 +22,17 @@ from orderflow.db.engine import make_engine
 
 T = TypeVar("T")
 
+AFTER_COMMIT = "orderflow.after_commit"
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the unit of work has committed (never after a rollback).
+
+    For best-effort, in-process follow-ups only (cache drops, waking the dispatcher); anything
+    that must not be lost goes to the outbox instead.
+    """
+    session.info.setdefault(AFTER_COMMIT, []).append(callback)
+
 
 class Database:
     def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
@@ -56,12 +67,15 @@ class Database:
             session.connection(execution_options={"sqlite_begin": sqlite_begin})
         try:
             yield session
+            callbacks = session.info.pop(AFTER_COMMIT, [])
             session.commit()
         except BaseException:
             session.rollback()
             raise
         finally:
             session.close()
+        for callback in callbacks:
+            callback()
 
     def run_write(self, fn: Callable[[Session], T], *, retries: int = 3) -> T:
         """Run ``fn`` in a write transaction; retry on serialization failures / deadlocks."""
