@@ -27,6 +27,7 @@ from orderflow.db.base import Base
 from orderflow.db.migrate import upgrade
 from orderflow.db.session import Database
 from orderflow.runtime import Runtime, build_runtime
+from tests.fakes.stripe_server import stripe_fake  # noqa: F401  (fixture)
 
 TEST_SECRET = "orderflow-test-secret-0123456789abcdef0123456789"
 PG_HOST = os.environ.get("ORDERFLOW_TEST_PG_HOST", "127.0.0.1")

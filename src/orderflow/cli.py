@@ -7,9 +7,17 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from orderflow.analytics.cli import analytics_app
 from orderflow.config import get_settings
+from orderflow.payments.cli import ledger_app
+from orderflow.workers.cli import jobs_app
+from orderflow.workers.cli import worker as worker_command
 
 app = typer.Typer(help="orderflow: the order lifecycle service.", no_args_is_help=True)
+app.add_typer(analytics_app, name="analytics")
+app.command("worker")(worker_command)
+app.add_typer(jobs_app, name="jobs")
+app.add_typer(ledger_app, name="ledger")
 console = Console()
 err = Console(stderr=True)
 
@@ -83,6 +91,30 @@ def token(
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
     print(value)
+
+
+@app.command()
+def demo(
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Run the API after")] = False,
+    host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    reset: Annotated[bool, typer.Option("--reset", help="Wipe the database first")] = False,
+) -> None:
+    """Load a Chicago demo marketplace (idempotent), print URLs and tokens, optionally serve."""
+    from orderflow import demo as demo_data
+
+    settings = get_settings()
+    demo_data.run(settings, console=console, reset=reset, base_url=f"http://{host}:{port}")
+    if serve:
+        import uvicorn
+
+        uvicorn.run(
+            "orderflow.api.asgi:app",
+            host=host,
+            port=port,
+            log_level=settings.log_level.lower(),
+            access_log=False,
+        )
 
 
 def _redact(url: str) -> str:

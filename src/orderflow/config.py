@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     routing_weight_processing: float = 0.5
     routing_weight_capacity: float = 0.5
     routing_weight_cost: float = 1.0
+    # Fulfillment cost model: handling time at the hub, in cents per processing minute
+    routing_handling_amount_per_minute: int = 50
     courier_speed_kmh: float = 30.0
     express_max_minutes: int = 120
 
@@ -53,6 +55,8 @@ class Settings(BaseSettings):
     stripe_webhook_secret: str | None = None
     stripe_max_network_retries: int = 2
     stripe_timeout_seconds: float = 10.0
+    # A payment waiting for customer authentication (3-D Secure) fails the order after this long.
+    payment_action_timeout_seconds: int = 900
 
     # Pipeline
     job_attempts: int = 3
@@ -62,6 +66,12 @@ class Settings(BaseSettings):
     outbox_poll_ms: int = 200
     reconcile_after_seconds: int = 300
     reconcile_interval_seconds: int = 60
+    # A running job refreshes its heartbeat; one silent for this long (its worker died) is swept
+    # and retried. A job running longer than the timeout is cancelled and retried.
+    job_heartbeat_seconds: int = 10
+    job_timeout_seconds: int = 300
+    worker_sweep_seconds: int = 5
+    worker_drain_seconds: int = 30
 
     # Cache TTLs (seconds), as in the seed
     cache_ttl_active: int = 3600

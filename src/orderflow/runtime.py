@@ -30,9 +30,33 @@ class Runtime:
 
 
 def build_runtime(settings: Settings, *, db: Database | None = None) -> Runtime:
+    from orderflow.orders.cache import order_cache
+
+    cache = _cache(settings)
+    # Services that change an order hold a session, not a runtime: they drop its cached copies
+    # after commit through the caches bound here (orders/cache.py).
+    order_cache.bind(cache)
     return Runtime(
         settings=settings,
         db=db or Database(settings),
-        cache=MemoryCache(),
-        pubsub=MemoryPubSub(),
+        cache=cache,
+        pubsub=_pubsub(settings),
     )
+
+
+def _cache(settings: Settings) -> Cache:
+    """Redis when configured (shared by every process, so invalidations reach all), else memory."""
+    if settings.redis_url:
+        from orderflow.infra.redis_cache import RedisCache
+
+        return RedisCache(settings.redis_url, prefix=settings.redis_prefix)
+    return MemoryCache()
+
+
+def _pubsub(settings: Settings) -> PubSub:
+    """Redis when configured (events reach every API process), else in-process."""
+    if settings.redis_url:
+        from orderflow.infra.redis_pubsub import RedisPubSub
+
+        return RedisPubSub(settings.redis_url, prefix=settings.redis_prefix)
+    return MemoryPubSub()

@@ -1,4 +1,9 @@
-"""Tracking events: the per-order sequence and the rows that every status change appends."""
+"""Tracking events: the per-order sequence and the rows that every status change appends.
+
+``append_event`` is the one writer of tracking events. In the caller's transaction it also
+writes the event's side effects: the push (outbox ``publish``), the analytics record and, for
+the events customers hear about, their notifications (outbox jobs ``notifications.deliver``).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,10 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from orderflow.db.models import Order, TrackingEvent
-from orderflow.kit.clock import isoformat
+from orderflow.db.models import Fulfillment, Order, SubOrder, TrackingEvent
+from orderflow.kit.clock import as_utc, isoformat
 from orderflow.kit.ids import new_id
+from orderflow.tracking.facts import OrderFacts
 from orderflow.workers.outbox import add_publish
 
 
@@ -23,7 +29,9 @@ def next_sequence(session: Session, order_id: str) -> int:
     seq = session.execute(
         update(Order)
         .where(Order.id == order_id)
-        .values(event_sequence=Order.event_sequence + 1)
+        # updated_at kept as is: the column's onupdate would stamp wall-clock time, not the
+        # caller's ``now`` (the status writer sets updated_at itself).
+        .values(event_sequence=Order.event_sequence + 1, updated_at=Order.updated_at)
         .returning(Order.event_sequence)
     ).scalar_one()
     return int(seq)
@@ -39,11 +47,19 @@ def append_event(
     data: dict[str, Any],
     now: datetime,
     fulfillment_id: str | None = None,
+    facts: OrderFacts | None = None,
 ) -> dict[str, Any]:
-    """Append one tracking event and its push (outbox) in the caller's transaction.
+    """Append one tracking event and its side effects in the caller's transaction.
 
-    Returns the wire payload ``{orderId, timestamp, event, data, sequence}``.
+    ``facts``: the order's facts when the caller already has them (placement), saving the loads.
+
+    Returns the wire payload ``{orderId, timestamp, event, data, sequence}`` (plus ``id``,
+    ``title``, ``description``).
     """
+    # Imported here: these domains import tracking.facts, and orders imports this module.
+    from orderflow.analytics.service import analytics_service
+    from orderflow.notifications.service import notification_service
+
     sequence = next_sequence(session, order_id)
     event_id = new_id("evt")
     session.execute(
@@ -70,14 +86,67 @@ def append_event(
         "description": description,
     }
     add_publish(session, order_channel(order_id), payload, order_id=order_id)
+    facts = facts or load_facts(session, order_id)
+    analytics_service.record(session, facts=facts, event=event, sequence=sequence, now=now)
+    notification_service.enqueue(
+        session, facts=facts, event=event, sequence=sequence, data=data, now=now
+    )
     return payload
 
 
-def list_events(session: Session, order_id: str, *, after: int = 0) -> list[TrackingEvent]:
-    return list(
-        session.scalars(
-            select(TrackingEvent)
-            .where(TrackingEvent.order_id == order_id, TrackingEvent.sequence > after)
-            .order_by(TrackingEvent.sequence)
-        )
+def load_facts(session: Session, order_id: str) -> OrderFacts:
+    order = session.execute(
+        select(
+            Order.display_id,
+            Order.customer_id,
+            Order.status,
+            Order.delivery_type,
+            Order.total_amount,
+            Order.refunded_amount,
+            Order.currency,
+            Order.created_at,
+            Order.estimated_delivery_at,
+        ).where(Order.id == order_id)
+    ).one()
+    vendor_ids = session.scalars(
+        select(SubOrder.vendor_id).where(SubOrder.order_id == order_id).distinct()
+    )
+    hub_ids = session.scalars(
+        select(Fulfillment.hub_id).where(Fulfillment.order_id == order_id).distinct()
+    )
+    return OrderFacts(
+        order_id=order_id,
+        display_id=order.display_id,
+        customer_id=order.customer_id,
+        status=order.status,
+        delivery_type=order.delivery_type,
+        total_amount=order.total_amount,
+        refunded_amount=order.refunded_amount,
+        currency=order.currency,
+        placed_at=as_utc(order.created_at),
+        estimated_delivery_at=(
+            as_utc(order.estimated_delivery_at) if order.estimated_delivery_at else None
+        ),
+        vendor_ids=tuple(sorted(vendor_ids)),
+        hub_ids=tuple(sorted(hub_ids)),
+    )
+
+
+def list_events(
+    session: Session, order_id: str, *, after: int = 0, upto: int | None = None
+) -> list[TrackingEvent]:
+    query = select(TrackingEvent).where(
+        TrackingEvent.order_id == order_id, TrackingEvent.sequence > after
+    )
+    if upto is not None:
+        query = query.where(TrackingEvent.sequence <= upto)
+    return list(session.scalars(query.order_by(TrackingEvent.sequence)))
+
+
+def last_location(session: Session, order_id: str) -> TrackingEvent | None:
+    return session.scalar(
+        select(TrackingEvent)
+        .where(TrackingEvent.order_id == order_id, TrackingEvent.event == "order.location")
+        .order_by(TrackingEvent.sequence.desc())
+        .limit(1)
     )

@@ -6,6 +6,8 @@ fails the job at once (no retry); the task's compensation then runs, as after th
 
 from __future__ import annotations
 
+from orderflow.errors import Conflict, NotFound
+
 
 class TransientError(Exception):
     """Try again later (gateway timeout, lock contention, a 5xx from a partner)."""
@@ -13,3 +15,13 @@ class TransientError(Exception):
 
 class PermanentError(Exception):
     """Retrying cannot help (declined card, order gone); fail now and compensate."""
+
+
+class JobNotFound(NotFound):
+    code = "job_not_found"
+    title = "Job not found"
+
+
+class JobNotRetryable(Conflict):
+    code = "job_not_retryable"
+    title = "Only a failed or aborted job can be retried"

@@ -6,12 +6,14 @@ Nothing here talks to the outside: rows are dispatched after commit by the dispa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from orderflow.db.models import OutboxMessage
+from orderflow.db.session import after_commit
 from orderflow.kit.clock import utcnow
 from orderflow.kit.ids import new_id
 
@@ -26,8 +28,11 @@ def add_job(
 ) -> None:
     """Enqueue job ``function`` (e.g. ``payments.process``) after commit, with job key ``key``.
 
-    Jobs take ids only; ``kwargs`` must be JSON-serialisable.
+    Jobs take ids only; ``kwargs`` must be JSON-serialisable. ``order_id`` tags the row and is
+    passed to the job too (``task(runtime, order_id=..., **kwargs)``).
     """
+    if order_id is not None:
+        kwargs = {"order_id": order_id, **kwargs}
     _add(session, "job", function, key, {"function": function, "kwargs": kwargs}, order_id)
 
 
@@ -43,6 +48,28 @@ def add_invalidate(session: Session, keys: list[str], *, order_id: str | None = 
     _add(session, "invalidate", "cache", None, {"keys": keys}, order_id)
 
 
+_WAKE = "orderflow.outbox_wake"
+_listeners: list[Callable[[], None]] = []
+
+
+def on_commit(listener: Callable[[], None]) -> Callable[[], None]:
+    """Call ``listener`` (from the committing thread) after any unit of work of this process
+    that wrote outbox rows commits; returns the function that unregisters it. The dispatcher
+    uses it to dispatch at once instead of at its next poll."""
+    _listeners.append(listener)
+
+    def remove() -> None:
+        if listener in _listeners:
+            _listeners.remove(listener)
+
+    return remove
+
+
+def _committed() -> None:
+    for listener in list(_listeners):
+        listener()
+
+
 def _add(
     session: Session,
     kind: str,
@@ -51,6 +78,9 @@ def _add(
     payload: dict[str, Any],
     order_id: str | None,
 ) -> None:
+    if not session.info.get(_WAKE):
+        session.info[_WAKE] = True
+        after_commit(session, _committed)
     now = utcnow()
     session.execute(
         insert(OutboxMessage).values(

@@ -39,6 +39,9 @@ class Payment(Base):
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
     failure_code: Mapped[str | None] = mapped_column(String(64))
     failure_message: Mapped[str | None] = mapped_column(Text)
+    # Adjustment payments: {"subOrderId": goods cents} (each vendor's fee applies; the rest of
+    # the amount is delivery revenue). Empty for the initial payment (the sub-orders' splits).
+    allocation: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -1,0 +1,30 @@
+"""The migrations build exactly the schema the models describe, on both databases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import DateTime
+
+from orderflow.db.base import Base, UTCDateTime
+from orderflow.db.session import Database
+
+
+def _compare_type(_ctx: Any, _col: Any, _meta_col: Any, inspected: Any, metadata: Any) -> Any:
+    if isinstance(metadata, UTCDateTime) and isinstance(inspected, DateTime):
+        return False
+    return None
+
+
+class TestMigrations:
+    def test_models_and_migrations_do_not_drift(self, db: Database) -> None:
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": _compare_type})
+            diff = [
+                d for d in compare_metadata(context, Base.metadata)
+                if not (isinstance(d, tuple) and d[0] == "remove_table" and
+                        d[1].name.startswith("saq_") and d[1].name != "saq_sqlite_jobs")
+            ]
+        assert diff == [], f"models and migrations differ: {diff}"

@@ -1,0 +1,281 @@
+"""The ``payments.process`` flow on the built-in gateway and on Stripe (through the fake)."""
+
+from __future__ import annotations
+
+import pytest
+
+from orderflow.db.models import Vendor
+from orderflow.kit.clock import utcnow
+from orderflow.payments.service import payment_service
+from orderflow.payments.tasks import capture_payment, process_payment, refund_payment
+from orderflow.runtime import Runtime
+from orderflow.workers.errors import PermanentError, TransientError
+from tests.factories import get_stock
+from tests.fakes.stripe_server import FakeStripe
+from tests.payments import helpers as h
+from tests.payments.factories import PlacedOrder, brand_and_distributor, create_order
+
+both_gateways = pytest.mark.parametrize("gateway_name", ["builtin", "stripe"])
+
+
+def brand_distributor_order(
+    runtime: Runtime, **kwargs: object
+) -> tuple[PlacedOrder, Vendor, Vendor]:
+    brand, distributor = brand_and_distributor(runtime.db)
+    placed = create_order(
+        runtime.db,
+        lines=[(brand, 2_000, 5), (distributor, 1_000, 5)],  # 100.00 + 50.00
+        delivery_fee=599,
+        **kwargs,  # type: ignore[arg-type]
+    )
+    return placed, brand, distributor
+
+
+@both_gateways
+class TestACardThatWorks:
+    def test_the_order_is_charged_once_and_confirmed(self, runtime: Runtime) -> None:
+        placed, _, _ = brand_distributor_order(runtime)
+        process_payment(runtime, order_id=placed.id)
+        (payment,) = h.payments(runtime.db, placed.id)
+        assert (payment.status, payment.captured_amount) == ("captured", 15_599)
+        order = h.order(runtime.db, placed.id)
+        assert (order.status, order.payment_status, order.pipeline_step) == (
+            "confirmed",
+            "captured",
+            "fulfil",
+        )
+        assert [j.dedupe_key for j in h.jobs(runtime.db, "fulfillment.create")] == [
+            f"fulfillment:{placed.id}"
+        ]
+
+    def test_each_vendor_gets_one_transfer_with_its_fee_taken(self, runtime: Runtime) -> None:
+        placed, brand, distributor = brand_distributor_order(runtime)
+        process_payment(runtime, order_id=placed.id)
+        paid = {t.vendor_id: (t.amount, t.status) for t in h.transfers(runtime.db, placed.id)}
+        # brand 15 % of 100.00, distributor 8 % of 50.00
+        assert paid == {brand.id: (8_500, "paid"), distributor.id: (4_600, "paid")}
+
+    def test_the_ledger_balances_and_shows_fees_delivery_and_payouts(
+        self, runtime: Runtime
+    ) -> None:
+        placed, brand, distributor = brand_distributor_order(runtime)
+        process_payment(runtime, order_id=placed.id)
+        assert h.imbalances(runtime.db, placed.id) == []
+        assert h.balances(runtime.db, placed.id) == {
+            "gateway_clearing": 15_599 - 8_500 - 4_600,
+            "platform_revenue": -(1_500 + 400),
+            "delivery_revenue": -599,
+            f"vendor_payable:{brand.id}": -8_500,
+            f"vendor_paid:{brand.id}": 8_500,
+            f"vendor_payable:{distributor.id}": -4_600,
+            f"vendor_paid:{distributor.id}": 4_600,
+        }
+
+    def test_running_the_job_again_changes_nothing(self, runtime: Runtime) -> None:
+        placed, _, _ = brand_distributor_order(runtime)
+        process_payment(runtime, order_id=placed.id)
+        before = h.balances(runtime.db, placed.id)
+        process_payment(runtime, order_id=placed.id)
+        assert len(h.payments(runtime.db, placed.id)) == 1
+        assert len(h.transfers(runtime.db, placed.id)) == 2
+        assert h.balances(runtime.db, placed.id) == before
+
+
+class TestStripeConnect:
+    pytestmark = pytest.mark.parametrize("gateway_name", ["stripe"])
+
+    def test_one_payment_intent_and_one_transfer_per_vendor_in_the_orders_group(
+        self, runtime: Runtime, stripe_fake: FakeStripe
+    ) -> None:
+        placed, brand, distributor = brand_distributor_order(runtime)
+        process_payment(runtime, order_id=placed.id)
+        (intent,) = stripe_fake.state.payment_intents.values()
+        assert intent["amount"] == 15_599
+        assert intent["transfer_group"] == f"order_{placed.id}"
+        assert intent["metadata"]["orderId"] == placed.id
+        transfers = sorted(stripe_fake.state.transfers.values(), key=lambda t: t["amount"])
+        assert [(t["amount"], t["destination"]) for t in transfers] == [
+            (4_600, distributor.stripe_account_id),
+            (8_500, brand.stripe_account_id),
+        ]
+        assert {t["transfer_group"] for t in transfers} == {f"order_{placed.id}"}
+        assert {t["source_transaction"] for t in transfers} == {intent["latest_charge"]}
+
+    def test_every_call_carries_a_deterministic_idempotency_key(
+        self, runtime: Runtime, stripe_fake: FakeStripe
+    ) -> None:
+        placed, _, _ = brand_distributor_order(runtime)
+        process_payment(runtime, order_id=placed.id)
+        keys = sorted(r["idempotencyKey"] for r in stripe_fake.state.requests)
+        assert keys == sorted(
+            [f"orderflow:pi:{placed.id}"]
+            + [f"orderflow:transfer:{sub}" for sub in placed.sub_order_ids.values()]
+        )
+
+    def test_a_lost_charge_response_is_retried_without_charging_twice(
+        self, runtime: Runtime, stripe_fake: FakeStripe
+    ) -> None:
+        placed, _, _ = brand_distributor_order(runtime)
+        stripe_fake.fail_next(1, status=502, after_processing=True)
+        with pytest.raises(TransientError):
+            process_payment(runtime, order_id=placed.id)
+        assert h.order(runtime.db, placed.id).status == "pending"
+        process_payment(runtime, order_id=placed.id)
+        assert len(stripe_fake.state.charges) == 1
+        assert len(stripe_fake.state.transfers) == 2
+        assert h.order(runtime.db, placed.id).status == "confirmed"
+
+    def test_a_failed_transfer_call_is_retried_without_paying_twice(
+        self, runtime: Runtime, stripe_fake: FakeStripe
+    ) -> None:
+        placed, _, _ = brand_distributor_order(runtime)
+        stripe_fake.fail_next(1, status=500, after_processing=True, path="/transfers")
+        with pytest.raises(TransientError):
+            process_payment(runtime, order_id=placed.id)
+        process_payment(runtime, order_id=placed.id)
+        assert len(stripe_fake.state.transfers) == 2
+        assert all(t.status == "paid" for t in h.transfers(runtime.db, placed.id))
+        assert h.imbalances(runtime.db, placed.id) == []
+
+    def test_manual_capture_takes_the_money_at_the_capture_job(
+        self, runtime: Runtime, stripe_fake: FakeStripe
+    ) -> None:
+        runtime.settings.capture_policy = "manual"
+        placed, _, _ = brand_distributor_order(runtime)
+        process_payment(runtime, order_id=placed.id)
+        assert h.order(runtime.db, placed.id).payment_status == "authorized"
+        assert stripe_fake.state.transfers == {}
+        capture_payment(runtime, order_id=placed.id)
+        (intent,) = stripe_fake.state.payment_intents.values()
+        assert intent["status"] == "succeeded"
+        assert len(stripe_fake.state.transfers) == 2
+        assert h.imbalances(runtime.db, placed.id) == []
+        assert h.balances(runtime.db, placed.id).get("authorization_hold", 0) == 0
+
+
+@both_gateways
+class TestADeclinedCard:
+    def test_the_order_is_cancelled_and_its_stock_released(self, runtime: Runtime) -> None:
+        placed, _, _ = brand_distributor_order(runtime, payment_method_id="pm_card_declined")
+        assert get_stock(runtime.db, placed.hub_id, placed.variant_ids[0]) == (10, 5)
+        with pytest.raises(PermanentError):
+            process_payment(runtime, order_id=placed.id)
+        order = h.order(runtime.db, placed.id)
+        assert (order.status, order.payment_status) == ("cancelled", "failed")
+        assert "declined" in (order.cancel_reason or "")
+        assert get_stock(runtime.db, placed.hub_id, placed.variant_ids[0]) == (10, 0)
+        assert h.transfers(runtime.db, placed.id) == []
+        assert h.balances(runtime.db, placed.id) == {}
+
+    def test_insufficient_funds_is_recorded_as_the_failure_code(self, runtime: Runtime) -> None:
+        placed, _, _ = brand_distributor_order(
+            runtime, payment_method_id="pm_card_insufficient_funds"
+        )
+        with pytest.raises(PermanentError):
+            process_payment(runtime, order_id=placed.id)
+        (payment,) = h.payments(runtime.db, placed.id)
+        assert (payment.status, payment.failure_code) == ("failed", "insufficient_funds")
+
+
+@both_gateways
+class TestACardNeedingAuthentication:
+    def test_the_order_stays_pending_with_the_payment_requiring_action(
+        self, runtime: Runtime
+    ) -> None:
+        placed, _, _ = brand_distributor_order(runtime, payment_method_id="pm_card_requires_action")
+        process_payment(runtime, order_id=placed.id)
+        order = h.order(runtime.db, placed.id)
+        assert (order.status, order.payment_status) == ("pending", "requires_action")
+
+    def test_an_authentication_never_completed_expires_and_cancels_the_order(
+        self, runtime: Runtime
+    ) -> None:
+        runtime.settings.payment_action_timeout_seconds = 0
+        placed, _, _ = brand_distributor_order(runtime, payment_method_id="pm_card_requires_action")
+        process_payment(runtime, order_id=placed.id)
+        with pytest.raises(PermanentError):
+            process_payment(runtime, order_id=placed.id)
+        order = h.order(runtime.db, placed.id)
+        assert (order.status, order.payment_status) == ("cancelled", "voided")
+
+
+@both_gateways
+class TestRefunds:
+    def test_a_partial_refund_takes_back_each_vendors_share_in_proportion(
+        self, runtime: Runtime
+    ) -> None:
+        placed, brand, distributor = brand_distributor_order(runtime)
+        process_payment(runtime, order_id=placed.id)
+        with runtime.db.write() as s:
+            refund = payment_service.refund(
+                s,
+                order_id=placed.id,
+                amount=7_799,
+                allocation=None,
+                reason="half the order was refused",
+                reason_kind="return",
+                now=utcnow(),
+            )
+        _complete(runtime, refund.id)
+        reversed_by_vendor = {
+            t.vendor_id: t.reversed_amount for t in h.transfers(runtime.db, placed.id)
+        }
+        # 7 799 of 15 599 split by what each sub-order was paid (10 384 / 5 215 with delivery)
+        assert sum(reversed_by_vendor.values()) < 7_799
+        assert reversed_by_vendor[brand.id] == pytest.approx(8_500 * 7_799 / 15_599, abs=2)
+        assert reversed_by_vendor[distributor.id] == pytest.approx(4_600 * 7_799 / 15_599, abs=2)
+        assert h.order(runtime.db, placed.id).refunded_amount == 7_799
+        assert h.order(runtime.db, placed.id).payment_status == "partially_refunded"
+        assert h.imbalances(runtime.db, placed.id) == []
+
+    def test_refunding_everything_returns_every_account_to_zero(self, runtime: Runtime) -> None:
+        placed, _, _ = brand_distributor_order(runtime)
+        process_payment(runtime, order_id=placed.id)
+        with runtime.db.write() as s:
+            outcome = payment_service.void_or_refund_all(
+                s, order_id=placed.id, reason="customer cancelled", now=utcnow()
+            )
+        assert outcome.amount == 15_599 and outcome.refund_id is not None
+        _complete(runtime, outcome.refund_id)
+        assert h.balances(runtime.db, placed.id) == {}
+        assert all(t.status == "reversed" for t in h.transfers(runtime.db, placed.id))
+        assert h.order(runtime.db, placed.id).payment_status == "refunded"
+
+    def test_a_refund_above_what_was_captured_is_refused_and_changes_nothing(
+        self, runtime: Runtime
+    ) -> None:
+        from orderflow.payments.errors import RefundExceedsCaptured
+
+        placed, _, _ = brand_distributor_order(runtime)
+        process_payment(runtime, order_id=placed.id)
+        before = h.balances(runtime.db, placed.id)
+        with pytest.raises(RefundExceedsCaptured), runtime.db.write() as s:
+            payment_service.refund(
+                s,
+                order_id=placed.id,
+                amount=15_600,
+                allocation=None,
+                reason="too much",
+                reason_kind="manual",
+                now=utcnow(),
+            )
+        assert h.refunds(runtime.db, placed.id) == []
+        assert h.balances(runtime.db, placed.id) == before
+
+    def test_voiding_an_uncaptured_authorization_takes_nothing(self, runtime: Runtime) -> None:
+        runtime.settings.capture_policy = "manual"
+        placed, _, _ = brand_distributor_order(runtime)
+        process_payment(runtime, order_id=placed.id)
+        with runtime.db.write() as s:
+            outcome = payment_service.void_or_refund_all(
+                s, order_id=placed.id, reason="customer cancelled", now=utcnow()
+            )
+        assert (outcome.refund_id, outcome.amount) == (None, 0)
+        (payment,) = h.payments(runtime.db, placed.id)
+        assert payment.status == "voided"
+        assert h.balances(runtime.db, placed.id) == {}
+
+
+def _complete(runtime: Runtime, refund_id: str) -> None:
+    """Run the ``payments.refund`` job the Stripe path enqueued (a no-op when done already)."""
+    refund_payment(runtime, refund_id=refund_id)
