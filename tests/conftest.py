@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from orderflow.api.app import create_app
 from orderflow.auth.tokens import issue_token
@@ -92,17 +92,25 @@ def pg_database() -> Iterator[str]:
     url = f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/{name}"
     upgrade(url)
     yield url
+    engine = _reset_engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
 
-def _truncate_postgres(url: str) -> None:
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.connect() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+_reset_engines: dict[str, Engine] = {}
+
+
+def _reset_postgres(url: str) -> None:
+    """Empty every table. DELETE (children first) is far cheaper than TRUNCATE on tiny tables."""
+    engine = _reset_engines.get(url)
+    if engine is None:
+        engine = _reset_engines[url] = create_engine(url, pool_size=1)
+    statements = ";".join(f'DELETE FROM "{t.name}"' for t in reversed(Base.metadata.sorted_tables))
+    with engine.begin() as conn:
+        conn.exec_driver_sql(statements)
 
 
 @pytest.fixture
@@ -115,7 +123,7 @@ def database_url(
         return f"sqlite:///{path}"
     if backend == "postgres":
         url: str = request.getfixturevalue("pg_database")
-        _truncate_postgres(url)
+        _reset_postgres(url)
         return url
     raise ValueError(f"unknown backend {backend}")
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from orderflow import demo
 from orderflow.auth.tokens import decode_token
 from orderflow.config import Settings
-from orderflow.db.models import Hub, StockLevel, Variant, Vendor
+from orderflow.db.models import Hub, Order, StockLevel, Variant, Vendor
 from orderflow.db.session import Database
 from orderflow.inventory.service import inventory_service
 from orderflow.kit.clock import utcnow
@@ -24,6 +24,16 @@ def row_counts(db: Database) -> dict[str, int]:
             model.__tablename__: int(session.scalar(select(func.count()).select_from(model)) or 0)
             for model in (Vendor, Hub, Variant, StockLevel)
         }
+
+
+def order_count(db: Database) -> int:
+    with db.read() as session:
+        return int(
+            session.scalar(
+                select(func.count()).select_from(Order).where(Order.customer_id == demo.CUSTOMER_ID)
+            )
+            or 0
+        )
 
 
 class TestLoading:
@@ -91,6 +101,17 @@ class TestCommand:
             for token in (t.token for t in demo.tokens(settings))
         }
         assert roles == {"customer", "vendor", "hub", "courier", "admin"}
+
+    def test_running_twice_places_the_sample_orders_once(self, settings: Settings) -> None:
+        quiet = Console(file=StringIO())
+        db = Database(settings)
+
+        demo.run(settings, console=quiet, reset=False, base_url="http://x")
+        first = order_count(db)
+        demo.run(settings, console=quiet, reset=False, base_url="http://x")
+
+        assert order_count(db) == first <= len(demo.SAMPLE_BASKETS)
+        db.dispose()
 
     def test_reset_wipes_and_reloads_to_the_same_marketplace(self, tmp_path: Path) -> None:
         settings = make_settings(f"sqlite:///{tmp_path / 'demo.db'}")

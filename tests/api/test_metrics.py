@@ -8,9 +8,13 @@ from io import StringIO
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from orderflow.api.metrics import metrics as metrics_endpoint
 from orderflow.config import Settings
 from orderflow.logging import configure_logging
 from orderflow.metrics import ORDERS_PLACED
+from orderflow.runtime import Runtime
+from orderflow.workers.lifecycle import connect_queue
+from orderflow.workers.queue import enqueue_once
 
 EXPECTED = {
     "orders_placed",
@@ -96,3 +100,26 @@ class TestRequestLogs:
         assert access[0]["order_id"] == "ord_123"
         assert access[0]["status"] == 401
         assert access[0]["level"] == "info"
+
+
+class TestQueueDepth:
+    async def test_is_read_from_the_queue_at_scrape_time(self, runtime: Runtime) -> None:
+        disconnect = await connect_queue(runtime)
+        try:
+            for n in range(3):
+                await enqueue_once(
+                    runtime.queue, runtime.settings, "test.noop", key=f"depth:{n}", kwargs={}
+                )
+
+            response = await metrics_endpoint(runtime)
+        finally:
+            await disconnect()
+
+        body = bytes(response.body).decode()
+        depth = next(
+            s.value
+            for f in text_string_to_metric_families(body)
+            if f.name == "queue_depth"
+            for s in f.samples
+        )
+        assert depth == 3

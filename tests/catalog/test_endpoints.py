@@ -110,6 +110,7 @@ class TestVendors:
             {"platformFeePercent": 101},
             {"name": ""},
             {"stripeAccountId": "not-an-account"},
+            {"name": "Half\u0000Acre"},
             {"unexpected": True},
         ],
     )
@@ -204,6 +205,8 @@ class TestHubs:
             {"webhookUrl": "not a url"},
             {"webhookSecret": "short"},
             {"address": {"line1": "x", "city": "Chicago"}},
+            {"expressSurcharge": 100000},
+            {"name": "Loop\nHub"},
         ],
     )
     def test_invalid_hubs_are_refused_and_change_nothing(
@@ -271,6 +274,8 @@ class TestVariants:
             {"price": -0.01},
             {"price": 1.001},
             {"price": "free"},
+            {"price": 99999999999.99},
+            {"title": "Daisy\u0000"},
             {"sku": ""},
             {"sku": "has space"},
             {"minimumAge": 12},

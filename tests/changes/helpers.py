@@ -195,3 +195,25 @@ def money(db: Database, order_id: str) -> Money:
             refunds=refunds,
             ledger_sum=int(ledger_sum or 0),
         )
+
+
+def run_jobs(runtime: Runtime, *functions: str) -> int:
+    """Run the outbox jobs named ``functions`` (as the worker would after commit); returns how
+    many ran. Each job runs once per outbox row."""
+    from orderflow.db.models import OutboxMessage
+    from orderflow.workers.registry import load_registry
+
+    tasks = load_registry().tasks
+
+    with runtime.db.read() as s:
+        rows = [
+            (r.topic, dict(r.payload.get("kwargs", {})))
+            for r in s.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.kind == "job", OutboxMessage.topic.in_(functions))
+                .order_by(OutboxMessage.created_at, OutboxMessage.id)
+            )
+        ]
+    for topic, kwargs in rows:
+        tasks[topic](runtime, **kwargs)
+    return len(rows)

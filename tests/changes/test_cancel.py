@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from orderflow.db.session import Database
@@ -13,10 +14,12 @@ from tests.changes.helpers import (
     order_row,
     pay,
     place,
+    run_jobs,
     step,
     stock,
 )
 from tests.conftest import ClientFactory
+from tests.fakes.stripe_server import FakeStripe
 
 
 def _cancel(client: TestClient, order_id: str, reason: str = "changed my mind", **kw: str):  # type: ignore[no-untyped-def]
@@ -203,3 +206,78 @@ class TestSubOrderCancel:
             json={"reason": "x"},
         )
         assert response.status_code == 404
+
+
+class TestCancelThroughStripe:
+    @pytest.mark.parametrize("gateway_name", ["stripe"])
+    def test_after_capture_stripe_refunds_the_charge_and_reverses_each_transfer(
+        self, db: Database, runtime: Runtime, customer: TestClient, stripe_fake: FakeStripe
+    ) -> None:
+        m = market(db)
+        order = place(customer, (m.beer, 2), (m.wine, 1))
+        pay(runtime, order["id"])
+        paid = money(db, order["id"])
+        assert paid.captured > 0 and len(stripe_fake.state.transfers) == 2
+
+        response = _cancel(customer, order["id"])
+        assert response.status_code == 200, response.text
+        run_jobs(runtime, "payments.refund")
+
+        refunds = list(stripe_fake.state.refunds.values())
+        assert [r["amount"] for r in refunds] == [paid.captured]
+        reversed_ = sorted(r["amount"] for r in stripe_fake.state.reversals.values())
+        assert reversed_ == sorted(paid.transferred.values())
+        assert money(db, order["id"]).ledger_sum == 0
+
+    @pytest.mark.parametrize("gateway_name", ["builtin", "stripe"])
+    @pytest.mark.parametrize("capture_policy", ["manual"])
+    def test_before_capture_the_authorization_is_voided(
+        self, db: Database, runtime: Runtime, customer: TestClient, request: pytest.FixtureRequest
+    ) -> None:
+        m = market(db)
+        order = place(customer, (m.beer, 2))
+        pay(runtime, order["id"])
+        assert order_row(db, order["id"]).payment_status == "authorized"
+
+        response = _cancel(customer, order["id"])
+
+        assert response.status_code == 200, response.text
+        assert response.json()["voided"] is True
+        assert response.json()["refundId"] is None
+        run_jobs(runtime, "payments.void")
+        after = money(db, order["id"])
+        assert (after.captured, after.refunded, after.refunds) == (0, 0, [])
+        assert order_row(db, order["id"]).payment_status == "voided"
+        if runtime.settings.payment_gateway == "stripe":
+            fake: FakeStripe = request.getfixturevalue("stripe_fake")
+            assert {i["status"] for i in fake.state.payment_intents.values()} == {"canceled"}
+
+
+class TestSubOrderCancelBeforePayment:
+    def test_the_part_is_taken_out_of_the_totals_the_charge_will_use(
+        self, db: Database, runtime: Runtime, customer: TestClient, client_for: ClientFactory
+    ) -> None:
+        m = market(db)
+        order = place(customer, (m.beer, 2), (m.wine, 1))
+        wine_sub = next(s for s in order["subOrders"] if s["vendorId"] == m.distributor.id)
+        vendor = client_for("vendor", "v-1", vendor_id=m.distributor.id)
+        response = vendor.post(
+            f"/v1/orders/{order['id']}/sub-orders/{wine_sub['id']}/cancel", json={"reason": "x"}
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["refundAmount"] == 0
+        row = order_row(db, order["id"])
+        left = round(
+            (
+                float(order["total"])
+                - float(wine_sub["subtotal"])
+                - float(wine_sub["deliveryFeeShare"])
+            )
+            * 100
+        )
+        assert row.total_amount == left
+        pay(runtime, order["id"])
+        paid = money(db, order["id"])
+        assert paid.captured == left
+        assert set(paid.transferred) == {m.brand.id}
+        assert paid.ledger_sum == 0

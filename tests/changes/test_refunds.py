@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from orderflow.changes.refunds import (
     ReturnableItem,
     SubOrderTarget,
+    delivery_targets,
     return_refund,
     settle,
 )
@@ -124,3 +125,31 @@ class TestSettle:
             )
             assert after == t.new_amount
         assert settlement.net_amount == sum(t.delta for t in targets)
+
+
+class TestDeliveryTargets:
+    def test_an_unchanged_delivery_fee_moves_no_delivery_money_between_vendors(self) -> None:
+        targets = delivery_targets({"s1": 300, "s2": 299}, {"s1": 500, "s2": 4000}, 599)
+        assert targets == {"s1": 300, "s2": 299}
+
+    def test_a_higher_fee_is_spread_by_new_goods(self) -> None:
+        targets = delivery_targets({"s1": 599}, {"s1": 1000, "s2": 3000}, 999)
+        assert targets == {"s1": 699, "s2": 300}
+
+    def test_an_emptied_sub_order_gives_its_share_back(self) -> None:
+        targets = delivery_targets({"s1": 300, "s2": 299}, {"s1": 500, "s2": 0}, 599)
+        assert targets == {"s1": 599, "s2": 0}
+
+    @given(
+        st.dictionaries(st.sampled_from("abcd"), st.integers(0, 2_000), min_size=1),
+        st.dictionaries(st.sampled_from("abcde"), st.integers(0, 9_000), min_size=1),
+        st.integers(0, 5_000),
+    )
+    def test_targets_add_up_to_the_new_fee_and_are_never_negative(
+        self, current: dict[str, int], goods: dict[str, int], total: int
+    ) -> None:
+        targets = delivery_targets(current, goods, total)
+        assert all(v >= 0 for v in targets.values())
+        if any(g > 0 for g in goods.values()):
+            assert sum(targets.values()) == total
+        assert all(targets[s] == 0 for s, g in goods.items() if g == 0)

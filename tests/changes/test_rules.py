@@ -53,3 +53,19 @@ class TestReturnWindow:
 
     def test_undelivered_goods_cannot_be_returned(self) -> None:
         assert rules.return_window_refusal(None, now=NOW, window_days=30)
+
+
+class TestPaymentStage:
+    def test_before_any_charge_and_after_capture_amounts_may_change(self) -> None:
+        assert rules.payment_refusal("pending", charge_started=False) is None
+        assert rules.payment_refusal("captured", charge_started=True) is None
+        assert rules.payment_refusal("partially_refunded", charge_started=True) is None
+
+    @pytest.mark.parametrize(
+        ("status", "started"),
+        [("pending", True), ("requires_action", True), ("authorized", True), ("voided", True)],
+    )
+    def test_while_the_gateway_holds_the_amount_they_may_not(
+        self, status: str, started: bool
+    ) -> None:
+        assert rules.payment_refusal(status, charge_started=started)

@@ -23,8 +23,13 @@ class TestMigrations:
         with db.engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": _compare_type})
             diff = [
-                d for d in compare_metadata(context, Base.metadata)
-                if not (isinstance(d, tuple) and d[0] == "remove_table" and
-                        d[1].name.startswith("saq_") and d[1].name != "saq_sqlite_jobs")
+                d
+                for d in compare_metadata(context, Base.metadata)
+                if not (
+                    isinstance(d, tuple)
+                    and d[0] == "remove_table"
+                    and d[1].name.startswith("saq_")
+                    and d[1].name != "saq_sqlite_jobs"
+                )
             ]
         assert diff == [], f"models and migrations differ: {diff}"

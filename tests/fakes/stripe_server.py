@@ -554,6 +554,7 @@ def serve(fake: FakeStripe) -> Iterator[FakeStripe]:
         yield fake
     finally:
         server.should_exit = True
+        server.force_exit = True  # do not wait for the SDK's keep-alive connections
         thread.join(timeout=5)
 
 

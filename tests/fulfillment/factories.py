@@ -27,6 +27,7 @@ from orderflow.db.models import (
 from orderflow.db.session import Database
 from orderflow.kit.clock import utcnow
 from orderflow.orders.service import order_service
+from orderflow.runtime import Runtime
 from tests.factories import create_hub, create_variant, create_vendor, get_stock, set_stock
 from tests.orders.factories import line, order_payload, place_order
 
@@ -152,3 +153,27 @@ def hub_notifications(db: Database) -> list[Notification]:
         return rows
 
 
+def run_jobs(runtime: Runtime, *functions: str, done: set[str]) -> list[str]:
+    """Run, as the worker would, the outbox jobs named ``functions`` not in ``done`` (outbox
+    ids), until none is left; returns the names of the jobs run, in order."""
+    from orderflow.workers.registry import load_registry
+
+    tasks = load_registry().tasks
+    ran: list[str] = []
+    while True:
+        with runtime.db.read() as session:
+            rows = [
+                (row.id, row.topic, dict(row.payload.get("kwargs", {})))
+                for row in session.scalars(
+                    select(OutboxMessage)
+                    .where(OutboxMessage.kind == "job", OutboxMessage.topic.in_(functions))
+                    .order_by(OutboxMessage.created_at, OutboxMessage.id)
+                )
+                if row.id not in done
+            ]
+        if not rows:
+            return ran
+        for outbox_id, topic, kwargs in rows:
+            done.add(outbox_id)
+            tasks[topic](runtime, **kwargs)
+            ran.append(topic)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -37,7 +39,9 @@ def courier(client_for: ClientFactory) -> TestClient:
 def step(
     client: TestClient, fulfillment_id: str, to: str, *, expect: int | None = 200, **extra: Any
 ) -> dict[str, Any]:
-    response = client.post(f"/v1/fulfillments/{fulfillment_id}/transitions", json={"to": to, **extra})
+    response = client.post(
+        f"/v1/fulfillments/{fulfillment_id}/transitions", json={"to": to, **extra}
+    )
     if expect is not None:
         assert response.status_code == expect, response.text
     body: dict[str, Any] = response.json()
@@ -111,14 +115,15 @@ class TestLifecycle:
     ) -> None:
         order_id, ful_id = f.confirmed_order(db, customer, [(market.soda, 1)])
         seen = []
-        for client, to, extra in [
+        walk: list[tuple[TestClient, str, dict[str, Any]]] = [
             (hub, "processing", {}),
             (hub, "packed", {}),
             (hub, "picked_up", {"courierId": COURIER}),
             (courier, "in_transit", {}),
             (courier, "out_for_delivery", {}),
             (courier, "delivered", {}),
-        ]:
+        ]
+        for client, to, extra in walk:
             body = step(client, ful_id, to, **extra)
             seen.append((body["orderStatus"], body["orderFulfillmentStatus"]))
         assert seen == [
@@ -394,7 +399,9 @@ class TestCourierLocation:
         step(hub, ful_id, "picked_up", courierId=COURIER)
         lat, lng = 41.95, -87.65  # ~8 km north of the default address
         before = utcnow()
-        response = courier.post(f"/v1/fulfillments/{ful_id}/location", json={"lat": lat, "lng": lng})
+        response = courier.post(
+            f"/v1/fulfillments/{ful_id}/location", json={"lat": lat, "lng": lng}
+        )
         after = utcnow()
         assert response.status_code == 200, response.text
         body = response.json()
@@ -574,3 +581,30 @@ class TestHubQueue:
         assert admin.get("/v1/hubs/hub_missing/fulfillments").status_code == 404
         bad = admin.get(f"/v1/hubs/{market.hub.id}/fulfillments", params={"cursor": "nope"})
         assert bad.status_code == 400
+
+
+class TestRacingSteps:
+    def test_racing_packed_steps_consume_the_stock_once(
+        self,
+        db: Database,
+        market: f.Shop,
+        customer: TestClient,
+        hub: TestClient,
+        client_for: ClientFactory,
+    ) -> None:
+        order_id, ful_id = f.confirmed_order(db, customer, [(market.beer, 2)])
+        step(hub, ful_id, "processing")
+        clients = [client_for("hub", f"hub-staff-{n}", hub_id=market.hub.id) for n in range(6)]
+        barrier = threading.Barrier(len(clients))
+
+        def pack(client: TestClient) -> int:
+            barrier.wait()
+            url = f"/v1/fulfillments/{ful_id}/transitions"
+            code: int = client.post(url, json={"to": "packed"}).status_code
+            return code
+
+        with ThreadPoolExecutor(len(clients)) as pool:
+            codes = sorted(pool.map(pack, clients))
+        assert codes == [200, 409, 409, 409, 409, 409]
+        assert market.stock(db, market.beer) == (8, 0)
+        assert f.event_names(db, order_id).count("order.packed") == 1

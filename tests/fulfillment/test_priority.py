@@ -52,9 +52,7 @@ class TestScheduled:
     @given(hours)
     def test_priority_follows_the_hours_until_delivery(self, h: float) -> None:
         at = NOW + timedelta(hours=h)
-        expected = (
-            Priority.HIGH if h < 24 else Priority.MEDIUM if h < 48 else Priority.NORMAL
-        )
+        expected = Priority.HIGH if h < 24 else Priority.MEDIUM if h < 48 else Priority.NORMAL
         assert priority_for("scheduled", at, NOW) is expected
 
     @given(hours, hours)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -36,7 +38,7 @@ def views(*states: FulfillmentState) -> list[FulfillmentView]:
 
 class TestTransitionTable:
     def test_the_main_line_moves_one_step_at_a_time(self) -> None:
-        for current, following in zip(LIFECYCLE, LIFECYCLE[1:], strict=False):
+        for current, following in itertools.pairwise(LIFECYCLE):
             assert can_transition(current, following)
 
     @given(main_line, main_line)
@@ -47,7 +49,7 @@ class TestTransitionTable:
             assert LIFECYCLE.index(to) == LIFECYCLE.index(current) + 1
 
     def test_cancellation_is_possible_until_the_parcel_is_at_the_door(self) -> None:
-        assert CANCELLABLE == {F.PENDING, F.PROCESSING, F.PACKED, F.PICKED_UP, F.IN_TRANSIT}
+        assert {F.PENDING, F.PROCESSING, F.PACKED, F.PICKED_UP, F.IN_TRANSIT} == CANCELLABLE
 
     def test_a_refused_id_check_returns_the_parcel_from_the_door_only(self) -> None:
         sources = {s for s, targets in TRANSITIONS.items() if F.RETURNED_TO_HUB in targets}
@@ -153,9 +155,10 @@ class TestDerivedOrderStatus:
         )
 
     def test_one_refused_one_delivered_is_delivered_and_partially_returned(self) -> None:
-        assert derive(
-            views(F.RETURNED_TO_HUB, F.DELIVERED), current_status="out_for_delivery"
-        ) == (S.DELIVERED, FS.PARTIALLY_RETURNED)
+        assert derive(views(F.RETURNED_TO_HUB, F.DELIVERED), current_status="out_for_delivery") == (
+            S.DELIVERED,
+            FS.PARTIALLY_RETURNED,
+        )
 
     def test_returned_item_units_make_it_partially_returned(self) -> None:
         fulfillments = [FulfillmentView(F.DELIVERED, quantity=3, returned_quantity=1)]

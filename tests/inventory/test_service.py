@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from orderflow.db.models import Reservation
 from orderflow.db.session import Database
@@ -366,3 +366,31 @@ class TestGetLevel:
     ) -> None:
         with pytest.raises(StockLevelNotFound), db.read() as session:
             inventory_service.get_level(session, hub_id=hubs[0], variant_id=variants[0])
+
+
+class TestHoldStatements:
+    def test_one_update_per_stock_row_and_one_insert_for_all_reservations(
+        self, db: Database, vendor_id: str, hubs: tuple[str, str], variants: tuple[str, str]
+    ) -> None:
+        hub_a, hub_b = hubs
+        beer, wine = variants
+        set_stock(db, hub_a, beer, 10)
+        set_stock(db, hub_b, wine, 10)
+        placed = create_order_lines(
+            db,
+            vendor_id=vendor_id,
+            lines=[(hub_a, beer, 1), (hub_b, wine, 2), (hub_a, beer, 3), (hub_b, wine, 1)],
+        )
+        statements: list[str] = []
+
+        def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+            statements.append(statement.split()[0].upper())
+
+        with db.write() as session:
+            event.listen(db.engine, "before_cursor_execute", record)
+            try:
+                inventory_service.hold(session, placed.holds, now=utcnow())
+            finally:
+                event.remove(db.engine, "before_cursor_execute", record)
+
+        assert statements == ["UPDATE", "UPDATE", "INSERT"]

@@ -27,14 +27,15 @@ class Inbox:
         self.messages: list[Message] = []
         self.received = threading.Event()
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(message_from_bytes(envelope.content))
         self.received.set()
         return "250 Message accepted for delivery"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def smtp() -> Iterator[tuple[Inbox, int]]:
+    """One SMTP server for the session; ``inbox`` empties it per test."""
     inbox = Inbox()
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
@@ -50,6 +51,8 @@ def settings(database_url: str, smtp: tuple[Inbox, int]) -> Settings:
 
 @pytest.fixture
 def inbox(smtp: tuple[Inbox, int]) -> Inbox:
+    smtp[0].messages.clear()
+    smtp[0].received.clear()
     return smtp[0]
 
 
@@ -73,7 +76,7 @@ def receiver() -> Iterator[Receiver]:
     state = Receiver(url=f"http://127.0.0.1:{port}/hooks/orders")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             signature = self.headers.get("Orderflow-Signature", "")
             genuine = verify(WEBHOOK_SECRET, raw, signature)

@@ -183,6 +183,13 @@ class TestWhoMayPlace:
         vendor = client_for("vendor", "v-user", vendor_id=shop.brand.id)
         assert vendor.post("/v1/orders", json=order_payload(*shop.lines())).status_code == 403
 
+    def test_a_hub_token_may_not_validate_orders(
+        self, client_for: ClientFactory, shop: Marketplace
+    ) -> None:
+        hub = client_for("hub", "h-user", hub_id=shop.hub.id)
+        response = hub.post("/v1/orders/validate", json=order_payload(*shop.lines()))
+        assert response.status_code == 403
+
     def test_no_token_is_a_401(self, anonymous: TestClient, shop: Marketplace) -> None:
         response = anonymous.post("/v1/orders", json=order_payload(*shop.lines()))
         assert response.status_code == 401

@@ -85,6 +85,18 @@ class TestPlacementCost:
         assert len(statements) <= 20, "\n".join(statements)
 
 
+class TestListingCost:
+    def test_a_page_of_orders_loads_its_children_in_one_query_per_table(
+        self, runtime: Runtime, shop: Marketplace
+    ) -> None:
+        for _ in range(5):
+            place(runtime, shop)
+        with runtime.db.read() as session, counting(runtime.db) as statements:
+            page = order_service.list(session, principal=ALICE, limit=10)
+        assert len(page.items) == 5
+        assert len(statements) <= 6, "\n".join(statements)
+
+
 class TestTransition:
     def test_a_legal_move_changes_the_status_and_appends_the_event(
         self, runtime: Runtime, shop: Marketplace

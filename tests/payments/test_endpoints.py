@@ -8,7 +8,9 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from orderflow.payments.tasks import process_payment, transfer_payouts
+from orderflow.kit.clock import utcnow
+from orderflow.orders.service import order_service
+from orderflow.payments.tasks import process_payment, refund_payment, transfer_payouts
 from orderflow.runtime import Runtime
 from tests.fakes.stripe_server import FakeStripe
 from tests.payments import helpers as h
@@ -84,6 +86,25 @@ class TestStripeWebhooks:
         transfer_payouts(runtime, order_id=placed.id)
         assert len(stripe_fake.state.transfers) == 2
         assert len(stripe_fake.state.charges) == 1
+        assert h.imbalances(runtime.db, placed.id) == []
+
+    def test_a_payment_completed_after_the_order_was_cancelled_is_refunded_in_full(
+        self, runtime: Runtime, anonymous: TestClient, stripe_fake: FakeStripe
+    ) -> None:
+        placed = placed_order(runtime, "pm_card_requires_action")
+        process_payment(runtime, order_id=placed.id)
+        with runtime.db.write() as s:
+            order_service.fail(s, placed.id, reason="customer gave up", now=utcnow())
+        (payment,) = h.payments(runtime.db, placed.id)
+        intent = stripe_fake.complete_authentication(payment.payment_intent_id or "")
+        payload, headers = stripe_fake.signed(stripe_fake.event("payment_intent.succeeded", intent))
+        assert anonymous.post(WEBHOOK, content=payload, headers=headers).status_code == 200
+        (refund,) = h.refunds(runtime.db, placed.id)
+        assert refund.amount == placed.total_amount
+        refund_payment(runtime, refund_id=refund.id)
+        (charge,) = stripe_fake.state.charges.values()
+        assert charge["amount_refunded"] == placed.total_amount
+        assert h.order(runtime.db, placed.id).status == "cancelled"
         assert h.imbalances(runtime.db, placed.id) == []
 
     def test_a_failed_authentication_cancels_the_order(

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
-from orderflow.db.models import Vendor
+from orderflow.db.models import SubOrder, Vendor
 from orderflow.kit.clock import utcnow
+from orderflow.payments.errors import RefundExceedsCaptured
 from orderflow.payments.service import payment_service
-from orderflow.payments.tasks import capture_payment, process_payment, refund_payment
+from orderflow.payments.tasks import (
+    capture_payment,
+    charge_adjustment,
+    compensate_payment,
+    process_payment,
+    refund_payment,
+)
 from orderflow.runtime import Runtime
 from orderflow.workers.errors import PermanentError, TransientError
 from tests.factories import get_stock
@@ -244,8 +253,6 @@ class TestRefunds:
     def test_a_refund_above_what_was_captured_is_refused_and_changes_nothing(
         self, runtime: Runtime
     ) -> None:
-        from orderflow.payments.errors import RefundExceedsCaptured
-
         placed, _, _ = brand_distributor_order(runtime)
         process_payment(runtime, order_id=placed.id)
         before = h.balances(runtime.db, placed.id)
@@ -279,3 +286,167 @@ class TestRefunds:
 def _complete(runtime: Runtime, refund_id: str) -> None:
     """Run the ``payments.refund`` job the Stripe path enqueued (a no-op when done already)."""
     refund_payment(runtime, refund_id=refund_id)
+
+
+@both_gateways
+class TestExtraCharges:
+    def test_an_extra_charge_pays_the_vendor_its_share_less_its_fee(self, runtime: Runtime) -> None:
+        placed, brand, _ = brand_distributor_order(runtime)
+        process_payment(runtime, order_id=placed.id)
+        brand_sub = placed.sub_order_ids[brand.id]
+        with runtime.db.write() as s:
+            payment = payment_service.charge_extra(
+                s,
+                order_id=placed.id,
+                amount=2_100,
+                reason="one more bottle",
+                now=utcnow(),
+                allocation={brand_sub: 2_000},
+            )
+        if runtime.settings.payment_gateway == "stripe":
+            charge_adjustment(runtime, payment_id=payment.id)
+        adjustment = next(p for p in h.payments(runtime.db, placed.id) if p.kind == "adjustment")
+        assert (adjustment.status, adjustment.captured_amount) == ("captured", 2_100)
+        extra = [t for t in h.transfers(runtime.db, placed.id) if t.payment_id == adjustment.id]
+        assert [(t.vendor_id, t.amount, t.status) for t in extra] == [(brand.id, 1_700, "paid")]
+        assert h.imbalances(runtime.db, placed.id) == []
+        assert h.balances(runtime.db, placed.id)["delivery_revenue"] == -(599 + 100)
+
+    def test_refunding_everything_after_an_extra_charge_reverses_both_transfers(
+        self, runtime: Runtime
+    ) -> None:
+        placed, brand, _ = brand_distributor_order(runtime)
+        process_payment(runtime, order_id=placed.id)
+        brand_sub = placed.sub_order_ids[brand.id]
+        with runtime.db.write() as s:
+            payment = payment_service.charge_extra(
+                s,
+                order_id=placed.id,
+                amount=2_100,
+                reason="one more bottle",
+                now=utcnow(),
+                allocation={brand_sub: 2_000},
+            )
+            # what the modification (engineer G) records on the sub-order with the charge
+            sub = s.get(SubOrder, brand_sub)
+            assert sub is not None
+            sub.subtotal_amount += 2_000
+            sub.platform_fee_amount += 300
+            sub.vendor_payout_amount += 1_700
+            sub.delivery_fee_share_amount += 100
+        if runtime.settings.payment_gateway == "stripe":
+            charge_adjustment(runtime, payment_id=payment.id)
+        with runtime.db.write() as s:
+            outcome = payment_service.void_or_refund_all(
+                s, order_id=placed.id, reason="cancelled", now=utcnow()
+            )
+        assert outcome.amount == 15_599 + 2_100
+        for refund in h.refunds(runtime.db, placed.id):
+            refund_payment(runtime, refund_id=refund.id)
+        assert all(t.reversed_amount == t.amount for t in h.transfers(runtime.db, placed.id))
+        assert h.balances(runtime.db, placed.id) == {}
+
+
+class TestConcurrentRefunds:
+    def test_two_racing_refunds_never_take_more_than_was_captured(self, runtime: Runtime) -> None:
+        placed, _, _ = brand_distributor_order(runtime)
+        process_payment(runtime, order_id=placed.id)
+        barrier = threading.Barrier(2)
+        results: list[str] = []
+
+        def refund() -> None:
+            barrier.wait()
+            try:
+                runtime.db.run_write(
+                    lambda s: payment_service.refund(
+                        s,
+                        order_id=placed.id,
+                        amount=10_000,
+                        allocation=None,
+                        reason="race",
+                        reason_kind="manual",
+                        now=utcnow(),
+                    )
+                )
+                results.append("refunded")
+            except RefundExceedsCaptured:
+                results.append("refused")
+
+        threads = [threading.Thread(target=refund) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(results) == ["refunded", "refused"]
+        (payment,) = h.payments(runtime.db, placed.id)
+        assert payment.refunded_amount == 10_000
+        assert h.imbalances(runtime.db, placed.id) == []
+
+
+class TestStripeRefundEdges:
+    pytestmark = pytest.mark.parametrize("gateway_name", ["stripe"])
+
+    def test_a_refund_before_the_transfers_reverses_them_once_they_are_made(
+        self, runtime: Runtime, stripe_fake: FakeStripe
+    ) -> None:
+        placed, _, _ = brand_distributor_order(runtime)
+        stripe_fake.fail_next(1, status=503, path="/transfers")
+        with pytest.raises(TransientError):
+            process_payment(runtime, order_id=placed.id)
+        with runtime.db.write() as s:
+            outcome = payment_service.void_or_refund_all(
+                s, order_id=placed.id, reason="customer cancelled", now=utcnow()
+            )
+        assert outcome.refund_id is not None
+        refund_payment(runtime, refund_id=outcome.refund_id)
+        process_payment(runtime, order_id=placed.id)  # the queue's retry makes the transfers
+        transfers = stripe_fake.state.transfers.values()
+        assert len(transfers) == 2
+        assert all(t["amount_reversed"] == t["amount"] for t in transfers)
+        assert h.balances(runtime.db, placed.id) == {}
+
+    def test_a_refund_the_gateway_refuses_is_undone(
+        self, runtime: Runtime, stripe_fake: FakeStripe
+    ) -> None:
+        placed, _, _ = brand_distributor_order(runtime)
+        process_payment(runtime, order_id=placed.id)
+        before = h.balances(runtime.db, placed.id)
+        with runtime.db.write() as s:
+            refund = payment_service.refund(
+                s,
+                order_id=placed.id,
+                amount=3_000,
+                allocation=None,
+                reason="goodwill",
+                reason_kind="manual",
+                now=utcnow(),
+            )
+        stripe_fake.fail_next(1, status=400, path="/refunds")
+        with pytest.raises(PermanentError):
+            refund_payment(runtime, refund_id=refund.id)
+        (stored,) = h.refunds(runtime.db, placed.id)
+        assert stored.status == "failed"
+        (payment,) = h.payments(runtime.db, placed.id)
+        assert (payment.status, payment.refunded_amount) == ("captured", 0)
+        assert h.balances(runtime.db, placed.id) == before
+        assert h.reversals(runtime.db, placed.id) and all(
+            r.status == "cancelled" for r in h.reversals(runtime.db, placed.id)
+        )
+        assert stripe_fake.state.reversals == {}
+
+
+@both_gateways
+class TestCompensation:
+    def test_a_payment_job_that_gave_up_refunds_what_it_took_and_cancels_the_order(
+        self, runtime: Runtime
+    ) -> None:
+        placed, _, _ = brand_distributor_order(runtime)
+        process_payment(runtime, order_id=placed.id)
+        compensate_payment(runtime, reason="gave up", order_id=placed.id)
+        for refund in h.refunds(runtime.db, placed.id):
+            refund_payment(runtime, refund_id=refund.id)
+        order = h.order(runtime.db, placed.id)
+        assert (order.status, order.payment_status) == ("cancelled", "refunded")
+        assert order.refunded_amount == placed.total_amount
+        assert h.balances(runtime.db, placed.id) == {}
+        assert get_stock(runtime.db, placed.hub_id, placed.variant_ids[0]) == (10, 0)

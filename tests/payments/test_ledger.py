@@ -68,7 +68,7 @@ operations = st.lists(
 
 # A module-level function: a method would run from a new instance per database backend.
 @settings(
-    max_examples=15,
+    max_examples=10,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

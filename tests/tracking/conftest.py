@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,14 +61,15 @@ class LiveServer:
     runtime: Runtime
 
 
-@pytest.fixture
-def live_server(runtime: Runtime) -> Iterator[LiveServer]:
-    """A real uvicorn server in a thread, with the outbox dispatcher running (lifespan)."""
+@contextmanager
+def start_server(runtime: Runtime) -> Iterator[LiveServer]:
+    """A real uvicorn server in a thread, with its lifespan (outbox dispatcher) running."""
     app: FastAPI = create_app(runtime=runtime, background=True)
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio"
     )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -75,6 +77,14 @@ def live_server(runtime: Runtime) -> Iterator[LiveServer]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the live server did not start")
         time.sleep(0.01)
-    yield LiveServer(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", runtime)
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", runtime)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(runtime: Runtime) -> Iterator[LiveServer]:
+    with start_server(runtime) as live:
+        yield live

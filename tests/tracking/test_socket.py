@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from orderflow.db.session import Database
 from orderflow.runtime import Runtime
+from orderflow.tracking.fanout import EXTRAS_KEY
 from orderflow.workers.dispatcher import OutboxDispatcher
 from tests.conftest import TokenFactory
 from tests.orders.factories import Marketplace
@@ -42,6 +44,16 @@ def live(app: FastAPI) -> Any:
 def dispatch(client: TestClient, runtime: Runtime) -> None:
     """Run one outbox pass on the app's event loop (what the dispatcher does after commit)."""
     client.portal.call(OutboxDispatcher(runtime).dispatch_once)  # type: ignore[union-attr]
+
+
+def wait_until_subscribed(runtime: Runtime, order_id: str) -> None:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        fanout = runtime.extras.get(EXTRAS_KEY)
+        if fanout is not None and fanout.subscriber_count(order_id):
+            return
+        time.sleep(0.005)
+    raise AssertionError("the socket never subscribed")
 
 
 class TestWhoMayWatch:
@@ -104,7 +116,9 @@ class TestReplayAndLive:
     def test_the_history_is_replayed_with_the_wire_payload(
         self, live: TestClient, order: dict[str, Any], make_token: TokenFactory
     ) -> None:
-        with live.websocket_connect(ws_path(order["id"], make_token("customer", "cus_alice"))) as ws:
+        with live.websocket_connect(
+            ws_path(order["id"], make_token("customer", "cus_alice"))
+        ) as ws:
             message = ws.receive_json()
         assert {"orderId", "timestamp", "event", "data", "sequence"} <= set(message)
         assert message["orderId"] == order["id"]
@@ -168,3 +182,18 @@ class TestReplayAndLive:
             dispatch(live, runtime)
             got = [ws.receive_json()["sequence"] for _ in range(produced + 1)]
         assert got == list(range(1, produced + 2))
+
+    def test_a_resume_point_beyond_the_latest_event_means_from_now_on(
+        self,
+        live: TestClient,
+        order: dict[str, Any],
+        db: Database,
+        runtime: Runtime,
+        make_token: TokenFactory,
+    ) -> None:
+        token = make_token("customer", "cus_alice")
+        with live.websocket_connect(ws_path(order["id"], token, after=10_000)) as ws:
+            wait_until_subscribed(runtime, order["id"])
+            emit(db, order["id"], lat=41.0, lng=-87.0)
+            dispatch(live, runtime)
+            assert ws.receive_json()["sequence"] == 2

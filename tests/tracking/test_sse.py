@@ -17,7 +17,9 @@ def stream_url(server: LiveServer, order_id: str) -> str:
 
 
 class TestWhoMayListen:
-    def test_no_token_is_a_401_problem(self, live_server: LiveServer, order: dict[str, Any]) -> None:
+    def test_no_token_is_a_401_problem(
+        self, live_server: LiveServer, order: dict[str, Any]
+    ) -> None:
         response = httpx.get(stream_url(live_server, order["id"]), timeout=5)
         assert response.status_code == 401
         assert response.headers["content-type"].startswith("application/problem+json")

@@ -83,7 +83,8 @@ def journal() -> Journal:
 @pytest.fixture
 def registry(journal: Journal) -> Registry:
     """Test-only jobs: ``flaky`` fails twice then succeeds, ``broken`` always fails,
-    ``refused`` raises PermanentError, ``ok`` succeeds."""
+    ``refused`` raises PermanentError, ``doomed`` always fails and has no compensation,
+    ``ok`` succeeds."""
 
     def flaky(runtime: Runtime, *, order_id: str) -> None:
         if journal.record(f"flaky:{order_id}") <= 2:
@@ -97,6 +98,10 @@ def registry(journal: Journal) -> Registry:
         journal.record(f"refused:{order_id}")
         raise PermanentError("card declined")
 
+    def doomed(runtime: Runtime, *, order_id: str) -> None:
+        journal.record(f"doomed:{order_id}")
+        raise RuntimeError("no way back")
+
     def ok(runtime: Runtime, *, order_id: str) -> None:
         journal.record(f"ok:{order_id}")
 
@@ -105,7 +110,13 @@ def registry(journal: Journal) -> Registry:
             journal.compensations.append((order_id, {"reason": reason}))
 
     return Registry(
-        tasks={"test.flaky": flaky, "test.broken": broken, "test.refused": refused, "test.ok": ok},
+        tasks={
+            "test.flaky": flaky,
+            "test.broken": broken,
+            "test.refused": refused,
+            "test.ok": ok,
+            "test.doomed": doomed,
+        },
         compensations={"test.broken": compensate, "test.refused": compensate},
     )
 

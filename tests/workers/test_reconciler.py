@@ -102,3 +102,21 @@ class TestReconciler:
         stuck_in(queued_runtime, order_id, "validate")
 
         assert await reconcile_once(queued_runtime, known_jobs={"payments.process"}) == []
+
+
+class TestGauges:
+    async def test_queue_depth_and_dead_letters_are_exported(self, queued_runtime: Runtime) -> None:
+        from orderflow import metrics
+        from orderflow.workers.reconciler import refresh_gauges
+
+        rt = queued_runtime
+        for i in range(3):
+            await rt.queue.enqueue(new_job(rt.settings, "test.ok", key=f"g{i}", kwargs={}))
+        dead = new_job(rt.settings, "test.ok", key="g-dead", kwargs={})
+        await rt.queue.enqueue(dead)
+        await dead.finish(Status.FAILED, error="boom")
+
+        await refresh_gauges(rt)
+
+        assert metrics.QUEUE_DEPTH._value.get() == 3
+        assert metrics.FAILED_JOBS._value.get() == 1

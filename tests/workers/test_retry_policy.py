@@ -78,11 +78,15 @@ class TestFinalFailure:
         assert job.attempts == 1
         assert journal.compensations == [("ord_3", {"reason": "card declined"})]
 
-    async def test_a_job_without_compensation_still_fails_cleanly(
+    async def test_a_job_without_compensation_is_kept_failed_all_the_same(
         self, queued_runtime: Runtime, worker: JobWorker, journal: Journal
     ) -> None:
-        key = await enqueue(queued_runtime, "test.flaky", "ord_4")
-        await wait_for_job(queued_runtime.queue, key, Status.COMPLETE)
+        key = await enqueue(queued_runtime, "test.doomed", "ord_4")
+
+        job = await wait_for_job(queued_runtime.queue, key, Status.FAILED)
+
+        assert job.attempts == 3 and len(journal.runs["doomed:ord_4"]) == 3
+        assert "compensated" not in job.meta
         assert journal.compensations == []
 
 
@@ -184,3 +188,36 @@ class TestDeadLetters:
     def test_an_unknown_status_is_rejected(self, client_for: object) -> None:
         admin = client_for("admin", "admin-1")  # type: ignore[operator]
         assert admin.get("/v1/jobs", params={"status": "exploded"}).status_code == 422
+
+
+class TestJobsCommand:
+    async def test_jobs_list_and_retry_show_and_requeue_a_dead_letter(
+        self,
+        queued_runtime: Runtime,
+        worker: JobWorker,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        from typer.testing import CliRunner
+
+        from orderflow import cli
+        from orderflow.workers import cli as workers_cli
+
+        monkeypatch.setattr(workers_cli, "get_settings", lambda: queued_runtime.settings)
+        key = await enqueue(queued_runtime, "test.broken", "ord_cli")
+        await wait_for_job(queued_runtime.queue, key, Status.FAILED)
+        runner = CliRunner()
+
+        listed = await anyio.to_thread.run_sync(
+            lambda: runner.invoke(cli.app, ["jobs", "list", "--status", "failed"])
+        )
+        retried = await anyio.to_thread.run_sync(
+            lambda: runner.invoke(cli.app, ["jobs", "retry", key])
+        )
+        again = await anyio.to_thread.run_sync(
+            lambda: runner.invoke(cli.app, ["jobs", "retry", key])
+        )
+
+        assert listed.exit_code == 0, listed.output
+        assert "test.broken" in listed.output and "3/3" in listed.output
+        assert retried.exit_code == 0 and "queued again" in retried.output
+        assert again.exit_code == 1  # now queued (or running): not a dead letter any more

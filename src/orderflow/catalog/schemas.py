@@ -22,7 +22,18 @@ Identifier = Annotated[
         description="Letters, digits and _ . : - (at most 64 characters)",
     ),
 ]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+# No control characters (PostgreSQL refuses NUL in text; none belong in a name or address).
+_PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+
+
+def _text(min_length: int, max_length: int) -> object:
+    return Field(min_length=min_length, max_length=max_length, pattern=_PRINTABLE)
+
+
+Name = Annotated[str, _text(1, 200)]
+# Prices and fees are stored as 32-bit integer cents: bounded well inside that.
+Price = Annotated[NonNegativeDollars, Field(le=Decimal("1000000"))]
+Fee = Annotated[NonNegativeDollars, Field(le=Decimal("10000"))]
 ClockTime = Annotated[
     str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="Local time HH:MM (24 h)")
 ]
@@ -87,11 +98,11 @@ class Location(ApiModel):
 
 
 class HubAddress(ApiModel):
-    line1: Annotated[str, Field(min_length=1, max_length=200)]
-    line2: Annotated[str | None, Field(max_length=200)] = None
-    city: Annotated[str, Field(min_length=1, max_length=100)]
-    state: Annotated[str, Field(min_length=1, max_length=100)]
-    postal_code: Annotated[str, Field(min_length=1, max_length=20)]
+    line1: Annotated[str, _text(1, 200)]
+    line2: Annotated[str | None, _text(0, 200)] = None
+    city: Annotated[str, _text(1, 100)]
+    state: Annotated[str, _text(1, 100)]
+    postal_code: Annotated[str, _text(1, 20)]
     country: Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
 
 
@@ -104,18 +115,18 @@ class HubUpsert(ApiModel):
     name: Name
     location: Location
     address: HubAddress
-    timezone: Annotated[str, Field(description="IANA zone, e.g. America/Chicago")] = (
-        "America/Chicago"
-    )
+    timezone: Annotated[
+        str, Field(max_length=64, description="IANA zone, e.g. America/Chicago")
+    ] = "America/Chicago"
     opening_hours: Annotated[
         dict[Weekday, OpeningRange],
         Field(description="Open and close time per weekday; a missing day is closed"),
     ]
     daily_capacity: Annotated[int, Field(ge=0, le=1_000_000)] = 500
     processing_minutes: Annotated[int, Field(ge=0, le=1440)] = 45
-    delivery_base_fee: NonNegativeDollars = Decimal("4.99")
-    delivery_per_km_fee: NonNegativeDollars = Decimal("0.50")
-    express_surcharge: NonNegativeDollars = Decimal("5.00")
+    delivery_base_fee: Fee = Decimal("4.99")
+    delivery_per_km_fee: Fee = Decimal("0.50")
+    express_surcharge: Fee = Decimal("5.00")
     service_radius_km: Annotated[float, Field(gt=0, le=500, allow_inf_nan=False)] = 40.0
     express_cutoff: ClockTime = "20:00"
     webhook_url: AnyHttpUrl | None = None
@@ -124,6 +135,7 @@ class HubUpsert(ApiModel):
         Field(
             min_length=16,
             max_length=128,
+            pattern=_PRINTABLE,
             description="Signs hub webhooks; write-only (kept when omitted, never returned)",
         ),
     ] = None
@@ -202,12 +214,12 @@ class HubOut(ApiResponse):
 
 class VariantUpsert(ApiModel):
     sku: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
-    title: Annotated[str, Field(min_length=1, max_length=300)]
+    title: Annotated[str, _text(1, 300)]
     vendor_id: Identifier
-    price: NonNegativeDollars
+    price: Price
     age_restricted: bool
     minimum_age: Annotated[int, Field(ge=18, le=99)] = 21
-    category: Annotated[str | None, Field(min_length=1, max_length=32)] = None
+    category: Annotated[str | None, _text(1, 32)] = None
     active: bool = True
 
 

@@ -34,7 +34,6 @@ from orderflow.tracking.repository import append_event
 # Who may cancel through this flow; the pipeline's own cancellations record no initiator.
 INITIATORS = frozenset({"customer", "vendor", "admin"})
 CANCELLATION = "cancellation"
-PAYMENT_IN_FLIGHT = frozenset({"pending", "requires_action", "authorized"})
 
 
 def cancel_order(
@@ -112,10 +111,12 @@ def cancel_sub_order(
     if not others:
         # The last live vendor: cancelling its part is cancelling the order.
         return cancel_order(session, order_id, principal=principal, reason=reason, now=now)
-    if order.payment_status in PAYMENT_IN_FLIGHT:
+    why = rules.payment_refusal(
+        order.payment_status, charge_started=bool(repo.payments(session, order_id))
+    )
+    if why is not None:
         raise NotCancellable(
-            f"sub-order {sub.id} cannot be cancelled while the payment is {order.payment_status}; "
-            "try again once it is captured, or cancel the whole order",
+            f"sub-order {sub.id} cannot be cancelled now: {why}",
             extra={"paymentStatus": order.payment_status},
         )
     fulfillment_service.cancel_open(

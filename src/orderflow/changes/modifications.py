@@ -32,7 +32,7 @@ from orderflow.changes.plan import (
     VariantFacts,
     plan_changes,
 )
-from orderflow.changes.refunds import SubOrderTarget, settle
+from orderflow.changes.refunds import SubOrderTarget, delivery_targets, settle
 from orderflow.changes.schemas import (
     Adjustment,
     ModificationRequest,
@@ -161,7 +161,7 @@ def _apply(
     if errors:
         raise InvalidModification("; ".join(str(e["message"]) for e in errors), errors=errors)
     assert destination is not None
-    _check_payment(order)
+    _check_payment(session, order)
 
     goods_before = _goods(items)
     adjustments: list[Adjustment] = []
@@ -280,16 +280,15 @@ def _destination(
     return point
 
 
-def _check_payment(order: Order) -> None:
-    """Money can be settled before any charge (the charge will be the new total) or after
-    capture; in between, the amount is already with the gateway."""
-    if order.payment_status in PAID or order.payment_status == "pending":
-        return
-    raise NotModifiable(
-        f"order {order.display_id} cannot be modified while its payment is "
-        f"{order.payment_status}; try again once it is captured",
-        extra={"paymentStatus": order.payment_status},
+def _check_payment(session: Session, order: Order) -> None:
+    why = rules.payment_refusal(
+        order.payment_status, charge_started=bool(repo.payments(session, order.id))
     )
+    if why is not None:
+        raise NotModifiable(
+            f"order {order.display_id} cannot be modified now: {why}",
+            extra={"paymentStatus": order.payment_status},
+        )
 
 
 def _goods(items: Sequence[OrderItem]) -> dict[str, int]:
@@ -473,7 +472,7 @@ def _write_route(
     """Items, sub-orders and fulfillments for the routed lines; returns the reused parcel ids,
     the kept item ids and the adjustments."""
     open_at_hub = {f.hub_id: f for f in parcels if f.id in editable}
-    subs = {s.vendor_id: s for s in repo.sub_orders(session, order.id) if s.status != "cancelled"}
+    subs = {s.vendor_id: s for s in repo.sub_orders(session, order.id)}
     priority = priority_for(order.delivery_type, order.scheduled_delivery_at, now)
     reused: set[str] = set()
     kept: set[str] = set()
@@ -625,6 +624,11 @@ def _item_row(
             (variant.price_amount),
         )
     sub = subs.get(vendor_id)
+    if sub is not None and sub.status == "cancelled":
+        # The vendor's part was cancelled earlier; its sub-order (one per vendor) comes back.
+        repo.update_sub_order(
+            session, sub.id, {"status": order.status, "cancel_reason": None, "updated_at": now}
+        )
     if sub is None:
         sub = _new_sub_order(session, order, catalog[variant_id][1], settings=settings, now=now)
         subs[vendor_id] = sub
@@ -777,18 +781,24 @@ def _settle(
         )
     if order.payment_status not in PAID:
         return _reprice_unpaid(session, order, subs, splits, now=now)
+    involved = [s for s in subs if s.status != "cancelled" or s in emptied]
+    balances = {
+        s.id: s.subtotal_amount + s.delivery_fee_share_amount - s.refunded_amount for s in involved
+    }
+    shares = delivery_targets(
+        {s.id: balances[s.id] - goods_before.get(s.id, 0) for s in involved},
+        {s.id: goods_after.get(s.id, 0) for s in involved},
+        delivery,
+    )
     targets = [
         SubOrderTarget(
             sub_order_id=s.id,
-            balance_amount=s.subtotal_amount + s.delivery_fee_share_amount - s.refunded_amount,
+            balance_amount=balances[s.id],
             goods_amount=goods_before.get(s.id, 0),
             new_goods_amount=goods_after.get(s.id, 0),
-            new_delivery_share_amount=(
-                splits[s.id].delivery_fee_share_amount if s.id in splits else 0
-            ),
+            new_delivery_share_amount=shares[s.id],
         )
-        for s in subs
-        if s.status != "cancelled" or s in emptied
+        for s in involved
     ]
     settlement = settle(targets)
     adjustments: list[Adjustment] = []

@@ -137,3 +137,32 @@ def settle(targets: Sequence[SubOrderTarget]) -> Settlement:
     return Settlement(
         refund_allocation=refunds, charge_amount=charge, charge_goods_allocation=goods
     )
+
+
+def delivery_targets(
+    current: Mapping[str, int], new_goods: Mapping[str, int], new_total: int
+) -> dict[str, int]:
+    """Each sub-order's delivery share after a change set.
+
+    ``current``: the delivery money each sub-order holds now (what its customer paid for
+    delivery, net of refunds); ``new_goods``: the goods of every sub-order after the change (0
+    for an emptied one). A sub-order that keeps goods keeps its share; only the change of the
+    delivery fee is spread, an increase by new goods, a decrease in proportion to the shares
+    held. So a change that leaves the delivery fee alone moves no delivery money between
+    vendors. An emptied sub-order gives its share back.
+    """
+    if new_total < 0:
+        raise ValueError("the delivery fee cannot be negative")
+    live = [s for s in new_goods if new_goods[s] > 0]
+    targets = {s: 0 for s in set(current) | set(new_goods)}
+    if not live:
+        return targets
+    kept = {s: max(0, current.get(s, 0)) for s in live}
+    change = new_total - sum(kept.values())
+    if change >= 0:
+        parts = allocate(change, [new_goods[s] for s in live])
+    else:
+        parts = allocate(change, [kept[s] for s in live])
+    for s, part in zip(live, parts, strict=True):
+        targets[s] = kept[s] + part
+    return targets

@@ -95,3 +95,21 @@ def return_window_refusal(
     if now > closes:
         return f"the {window_days}-day return window closed on {closes.date().isoformat()}"
     return None
+
+
+def payment_refusal(payment_status: str, *, charge_started: bool) -> str | None:
+    """Why the amounts of an order cannot change now, or None.
+
+    Before any charge (no payment row yet) the charge will simply be for the new total; after
+    capture the difference is refunded or charged. In between the amount is with the gateway:
+    an authorization cannot be partly released, and a charge in flight has its amount fixed.
+    """
+    if payment_status in ("captured", "partially_refunded"):
+        return None
+    if payment_status == "pending" and not charge_started:
+        return None
+    if payment_status in ("pending", "requires_action"):
+        return "its payment is being processed; try again in a moment"
+    if payment_status == "authorized":
+        return "its payment is authorized but not captured; cancel the whole order instead"
+    return f"its payment is {payment_status}"

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from orderflow.auth.principal import Principal
 from orderflow.config import Settings
 from orderflow.db.models import Fulfillment, Notification
-from orderflow.errors import Forbidden, Invalid
+from orderflow.errors import BadRequest, Forbidden, Invalid
 from orderflow.fulfillment import repository as repo
 from orderflow.fulfillment.errors import (
     CourierRequired,
@@ -126,28 +126,9 @@ class FulfillmentService:
         if target.value not in allowed_next(current):
             raise _illegal(current, target)
         items = [i for i in repo.items_of(session, [fulfillment.id]) if i.status == "active"]
-        values: dict[str, Any] = {"updated_at": now}
-        final = target
-        if target is F.PICKED_UP:
-            if not courier_id:
-                raise CourierRequired("give the courierId of the courier taking the parcel")
-            values["courier_id"] = courier_id
-        elif courier_id is not None:
-            raise Invalid("courierId is given with picked_up only (when the courier is assigned)")
-        if id_verified is not None and target is not F.DELIVERED:
-            raise Invalid("idVerified is given with delivered only")
-        if target is F.DELIVERED:
-            values["id_verified"] = id_verified
-            if any(i.age_restricted for i in items):
-                if id_verified is None:
-                    raise IdCheckRequired(
-                        "this parcel holds age-restricted items: send idVerified true once "
-                        "the recipient's ID was checked, or false to return it to the hub"
-                    )
-                if not id_verified:
-                    final = F.RETURNED_TO_HUB
-                    values["failure_reason"] = "the recipient's age could not be verified"
-        values["status"] = final.value
+        final, values = _step_values(
+            target, items, courier_id=courier_id, id_verified=id_verified, now=now
+        )
         if not repo.move(session, fulfillment.id, sources=[current.value], values=values):
             # Lost a race with another step on the same fulfillment.
             moved = repo.get(session, fulfillment.id)
@@ -253,9 +234,9 @@ class FulfillmentService:
         settings: Settings,
     ) -> FulfillmentDocument:
         """Store the courier's position and recompute the ETA (fulfillment and order)."""
+        fulfillment = self._load(session, fulfillment_id, principal=principal, lock=True)
         if principal.role == "hub":
             raise Forbidden("only the assigned courier (or an admin) reports its position")
-        fulfillment = self._load(session, fulfillment_id, principal=principal, lock=True)
         state = FulfillmentState(fulfillment.status)
         if state not in ON_THE_ROAD:
             raise NotOnTheRoad(
@@ -501,10 +482,6 @@ class FulfillmentService:
         fulfillment = self._load(session, fulfillment_id, principal=principal)
         return self._document(session, fulfillment.id)
 
-    def document(self, session: Session, fulfillment_id: str) -> FulfillmentDocument:
-        """The fulfillment as hubs see it (webhook payloads); no access check."""
-        return self._document(session, fulfillment_id)
-
     def hub_queue(
         self,
         session: Session,
@@ -609,6 +586,41 @@ def _authorize(fulfillment: Fulfillment, principal: Principal) -> None:
     raise Forbidden("fulfillments are for hubs, couriers and admins")
 
 
+def _step_values(
+    target: FulfillmentState,
+    items: Sequence[repo.ItemRow],
+    *,
+    courier_id: str | None,
+    id_verified: bool | None,
+    now: datetime,
+) -> tuple[FulfillmentState, dict[str, Any]]:
+    """The state a step really ends in and the columns it writes; refuses missing or
+    misplaced ``courierId`` / ``idVerified`` (422)."""
+    values: dict[str, Any] = {"updated_at": now}
+    final = target
+    if target is F.PICKED_UP:
+        if not courier_id:
+            raise CourierRequired("give the courierId of the courier taking the parcel")
+        values["courier_id"] = courier_id
+    elif courier_id is not None:
+        raise Invalid("courierId is given with picked_up only (when the courier is assigned)")
+    if id_verified is not None and target is not F.DELIVERED:
+        raise Invalid("idVerified is given with delivered only")
+    if target is F.DELIVERED:
+        values["id_verified"] = id_verified
+        if any(i.age_restricted for i in items):
+            if id_verified is None:
+                raise IdCheckRequired(
+                    "this parcel holds age-restricted items: send idVerified true once "
+                    "the recipient's ID was checked, or false to return it to the hub"
+                )
+            if not id_verified:
+                final = F.RETURNED_TO_HUB
+                values["failure_reason"] = "the recipient's age could not be verified"
+    values["status"] = final.value
+    return final, values
+
+
 def _illegal(current: FulfillmentState, target: FulfillmentState) -> IllegalFulfillmentTransition:
     allowed = [s for s in allowed_next(current) if s in STEPS]
     detail = f"a fulfillment that is {current.value} cannot become {target.value}; " + (
@@ -625,8 +637,6 @@ def _decode_queue_cursor(token: str) -> tuple[int, datetime, str]:
     try:
         return int(rank), as_utc(datetime.fromisoformat(promised)), cursor.id
     except ValueError as exc:
-        from orderflow.errors import BadRequest
-
         raise BadRequest("cursor is not one this API returned; start again without it") from exc
 
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from orderflow.db.models import Hub, StockLevel, Variant
-from orderflow.errors import NotFound
+from orderflow.catalog.service import catalog_service
+from orderflow.db.models import StockLevel
 from orderflow.inventory import repository
 from orderflow.inventory.errors import (
     InsufficientStock,
@@ -140,10 +140,8 @@ class InventoryService:
         """Admin count: set on-hand (creating the row); refuses to go below what is reserved."""
         if quantity < 0:
             raise InvalidHold(f"on-hand quantity cannot be negative, got {quantity}")
-        if session.get(Hub, hub_id) is None:
-            raise NotFound(f"hub {hub_id} does not exist")
-        if session.get(Variant, variant_id) is None:
-            raise NotFound(f"variant {variant_id} does not exist")
+        catalog_service.get_hub(session, hub_id)
+        catalog_service.get_variant(session, variant_id)
         key = (hub_id, variant_id)
         if not repository.set_on_hand(session, key, quantity, now=now) and not (
             repository.insert_level_if_missing(session, key, quantity, now=now)

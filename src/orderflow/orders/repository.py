@@ -90,26 +90,34 @@ def order_status(session: Session, order_id: str) -> str | None:
 
 
 def load_bundle(session: Session, order: Order) -> OrderBundle:
-    items = list(
-        session.scalars(
-            select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)
-        )
-    )
-    sub_orders = list(
-        session.scalars(select(SubOrder).where(SubOrder.order_id == order.id).order_by(SubOrder.id))
-    )
-    fulfillments = list(
-        session.scalars(
-            select(Fulfillment).where(Fulfillment.order_id == order.id).order_by(Fulfillment.id)
-        )
-    )
-    payment = session.scalar(
+    return load_bundles(session, [order])[0]
+
+
+def load_bundles(session: Session, orders: Sequence[Order]) -> list[OrderBundle]:
+    """The children of ``orders``: one query per table, whatever the number of orders."""
+    if not orders:
+        return []
+    ids = [o.id for o in orders]
+    bundles = {o.id: OrderBundle(o, [], [], []) for o in orders}
+    for item in session.scalars(
+        select(OrderItem).where(OrderItem.order_id.in_(ids)).order_by(OrderItem.id)
+    ):
+        bundles[item.order_id].items.append(item)
+    for sub in session.scalars(
+        select(SubOrder).where(SubOrder.order_id.in_(ids)).order_by(SubOrder.id)
+    ):
+        bundles[sub.order_id].sub_orders.append(sub)
+    for fulfillment in session.scalars(
+        select(Fulfillment).where(Fulfillment.order_id.in_(ids)).order_by(Fulfillment.id)
+    ):
+        bundles[fulfillment.order_id].fulfillments.append(fulfillment)
+    for payment in session.scalars(
         select(Payment)
-        .where(Payment.order_id == order.id, Payment.kind == "initial")
-        .order_by(Payment.created_at.desc())
-        .limit(1)
-    )
-    return OrderBundle(order, items, sub_orders, fulfillments, payment)
+        .where(Payment.order_id.in_(ids), Payment.kind == "initial")
+        .order_by(Payment.created_at)
+    ):
+        bundles[payment.order_id].payment = payment  # the latest wins
+    return [bundles[o.id] for o in orders]
 
 
 def visible_to(principal: Principal) -> ColumnElement[bool]:

@@ -23,6 +23,7 @@ from orderflow.kit.ids import new_display_id, new_id
 from orderflow.kit.money import to_dollars
 from orderflow.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, Page
 from orderflow.orders import repository as repo
+from orderflow.orders.documents import order_document
 from orderflow.orders.errors import (
     IllegalOrderTransition,
     NotYourOrder,
@@ -30,19 +31,14 @@ from orderflow.orders.errors import (
     OrderValidationFailed,
 )
 from orderflow.orders.schemas import (
-    FulfillmentOut,
+    Order as OrderDocument,
+)
+from orderflow.orders.schemas import (
     OrderCreation,
     OrderEvent,
     OrderItemIn,
-    OrderItemOut,
-    PaymentOut,
-    PaymentSplitOut,
-    SubOrderOut,
     ValidationIssue,
     ValidationResult,
-)
-from orderflow.orders.schemas import (
-    Order as OrderDocument,
 )
 from orderflow.orders.state import (
     TRANSITIONS,
@@ -234,7 +230,7 @@ class OrderService:
             sub_orders=[SubOrder(**r) for r in rows["sub_orders"]],
             fulfillments=[Fulfillment(**r) for r in rows["fulfillments"]],
         )
-        return _document(bundle, principal)
+        return order_document(bundle, principal)
 
     def recheck(
         self, session: Session, order_id: str, *, settings: Settings, now: datetime
@@ -377,7 +373,7 @@ class OrderService:
         order = repo.get_visible_order(session, order_id, principal)
         if order is None:
             raise OrderNotFound(f"there is no order {order_id}")
-        return _document(repo.load_bundle(session, order), principal)
+        return order_document(repo.load_bundle(session, order), principal)
 
     def list(
         self,
@@ -407,7 +403,7 @@ class OrderService:
             limit=limit + 1,
         )
         page, more = orders[:limit], len(orders) > limit
-        items = [_document(repo.load_bundle(session, o), principal) for o in page]
+        items = [order_document(b, principal) for b in repo.load_bundles(session, page)]
         next_cursor = (
             Cursor.after(as_utc(page[-1].created_at), page[-1].id).encode() if more else None
         )
@@ -652,132 +648,3 @@ def _placement_rows(
         **stamps,
     }
     return {"order": order, "sub_orders": sub_orders, "fulfillments": fulfillments, "items": items}
-
-
-# ---------------------------------------------------------------- the document
-
-
-def _dollars(cents: int) -> Any:
-    return to_dollars(cents)
-
-
-def _document(bundle: repo.OrderBundle, principal: Principal) -> OrderDocument:
-    """The Order document, cut down to what ``principal`` may see (api.md 'Auth')."""
-    order = bundle.order
-    items, sub_orders, fulfillments = bundle.items, bundle.sub_orders, bundle.fulfillments
-    if principal.role == "vendor":
-        sub_orders = [s for s in sub_orders if s.vendor_id == principal.vendor_id]
-        keep = {s.id for s in sub_orders}
-        items = [i for i in items if i.sub_order_id in keep]
-        shipped = {i.fulfillment_id for i in items}
-        fulfillments = [f for f in fulfillments if f.id in shipped]
-    elif principal.role in ("hub", "courier"):
-        if principal.role == "hub":
-            fulfillments = [f for f in fulfillments if f.hub_id == principal.hub_id]
-        else:
-            fulfillments = [f for f in fulfillments if f.courier_id == principal.sub]
-        keep = {f.id for f in fulfillments}
-        items = [i for i in items if i.fulfillment_id in keep]
-        subs = {i.sub_order_id for i in items}
-        sub_orders = [s for s in sub_orders if s.id in subs]
-    item_ids_by_sub: dict[str, list[str]] = defaultdict(list)
-    item_ids_by_fulfillment: dict[str, list[str]] = defaultdict(list)
-    for item in items:
-        item_ids_by_sub[item.sub_order_id].append(item.id)
-        if item.fulfillment_id:
-            item_ids_by_fulfillment[item.fulfillment_id].append(item.id)
-    payment = bundle.payment
-    return OrderDocument(
-        id=order.id,
-        display_id=order.display_id,
-        customer_id=order.customer_id,
-        status=OrderStatus(order.status),
-        fulfillment_status=FulfillmentStatus(order.fulfillment_status),
-        delivery_type=order.delivery_type,  # type: ignore[arg-type]
-        scheduled_delivery=order.scheduled_delivery_at,
-        shipping_address=order.shipping_address,
-        billing_address=order.billing_address,
-        notes=order.notes,
-        age_verified=order.age_verified,
-        items=[
-            OrderItemOut(
-                id=i.id,
-                line_id=i.line_id,
-                variant_id=i.variant_id,
-                sku=i.sku,
-                title=i.title,
-                quantity=i.quantity,
-                price=_dollars(i.unit_price_amount),
-                vendor_id=i.vendor_id,
-                vendor_type=i.vendor_type,  # type: ignore[arg-type]
-                sub_order_id=i.sub_order_id,
-                fulfillment_id=i.fulfillment_id,
-                hub_id=i.hub_id,
-                age_restricted=i.age_restricted,
-                returned_quantity=i.returned_quantity,
-                status=i.status,
-            )
-            for i in items
-        ],
-        sub_orders=[
-            SubOrderOut(
-                id=s.id,
-                parent_order_id=s.order_id,
-                vendor_id=s.vendor_id,
-                vendor_type=s.vendor_type,  # type: ignore[arg-type]
-                item_ids=item_ids_by_sub[s.id],
-                fulfillment_id=s.fulfillment_id,
-                status=s.status,
-                subtotal=_dollars(s.subtotal_amount),
-                fee_bps=s.fee_bps,
-                platform_fee=_dollars(s.platform_fee_amount),
-                vendor_payout=_dollars(s.vendor_payout_amount),
-                delivery_fee_share=_dollars(s.delivery_fee_share_amount),
-                refunded_amount=_dollars(s.refunded_amount),
-            )
-            for s in sub_orders
-        ],
-        fulfillments=[
-            FulfillmentOut(
-                id=f.id,
-                hub_id=f.hub_id,
-                item_ids=item_ids_by_fulfillment[f.id],
-                status=f.status,
-                priority=f.priority,
-                promised_at=f.promised_at,
-                estimated_delivery=f.estimated_delivery_at,
-                delivery_fee=_dollars(f.delivery_fee_amount),
-                distance_km=f.distance_km,
-                routing=f.routing,
-                courier_id=f.courier_id,
-            )
-            for f in fulfillments
-        ],
-        consolidated_shipping=order.consolidated_shipping,
-        subtotal=_dollars(order.subtotal_amount),
-        delivery_fee=_dollars(order.delivery_fee_amount),
-        total=_dollars(order.total_amount),
-        refunded_amount=_dollars(order.refunded_amount),
-        currency=order.currency,
-        estimated_delivery=order.estimated_delivery_at,
-        payment=PaymentOut(
-            status=order.payment_status,
-            payment_intent_id=payment.payment_intent_id if payment else None,
-            splits=[
-                PaymentSplitOut(
-                    sub_order_id=s.id,
-                    vendor_id=s.vendor_id,
-                    vendor_type=s.vendor_type,  # type: ignore[arg-type]
-                    subtotal=_dollars(s.subtotal_amount),
-                    platform_fee=_dollars(s.platform_fee_amount),
-                    delivery_fee_share=_dollars(s.delivery_fee_share_amount),
-                    vendor_payout=_dollars(s.vendor_payout_amount),
-                )
-                for s in sub_orders
-            ],
-        ),
-        cancel_reason=order.cancel_reason,
-        version=order.version,
-        created_at=order.created_at,
-        updated_at=order.updated_at,
-    )

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from orderflow.db.models import Order, Payment, Refund, TransferReversal
+from orderflow.db.models import Order, Payment, Refund, Transfer, TransferReversal
 from orderflow.errors import NotFound
 from orderflow.kit.ids import new_id
 from orderflow.kit.money import to_dollars
@@ -225,7 +225,7 @@ class RefundService:
             now=now,
             memo=reason,
         )
-        self._plan_reversals(session, refund, payment, now=now)
+        self._plan_reversals(session, refund, now=now)
         refreshed = repo.get_payment(session, payment.id)
         assert refreshed is not None
         status = (
@@ -253,38 +253,37 @@ class RefundService:
             )
         return refund
 
-    def _plan_reversals(
-        self, session: Session, refund: Refund, payment: Payment, *, now: datetime
-    ) -> None:
-        """One reversal per vendor transfer of this payment, for the vendor's share."""
-        by_sub = {
-            t.sub_order_id: t
-            for t in repo.transfers(session, refund.order_id)
-            if t.payment_id == payment.id
-        }
+    def _plan_reversals(self, session: Session, refund: Refund, *, now: datetime) -> None:
+        """Pending reversals for each vendor's share, from its transfers oldest first (the
+        initial payout, then adjustments'), never more than a transfer has left."""
+        by_sub: dict[str, list[Transfer]] = {}
+        for transfer in repo.transfers(session, refund.order_id):
+            if transfer.status != "failed":
+                by_sub.setdefault(transfer.sub_order_id, []).append(transfer)
         for sub_id, part in refund.allocation.items():
             vendor_share = int(part["vendor"])
-            transfer = by_sub.get(sub_id)
-            if vendor_share <= 0 or transfer is None or transfer.status == "failed":
-                continue
-            pending = sum(r.amount for r in repo.pending_reversals(session, transfer.id))
-            amount = min(vendor_share, transfer.amount - transfer.reversed_amount - pending)
-            if amount <= 0:
-                continue
-            reversal_id = new_id("trr")
-            session.add(
-                TransferReversal(
-                    id=reversal_id,
-                    transfer_id=transfer.id,
-                    refund_id=refund.id,
-                    amount=amount,
-                    status="pending",
-                    idempotency_key=f"reversal:{reversal_id}",
-                    created_at=now,
-                    updated_at=now,
+            for transfer in by_sub.get(sub_id, []):
+                if vendor_share <= 0:
+                    break
+                pending = sum(r.amount for r in repo.pending_reversals(session, transfer.id))
+                amount = min(vendor_share, transfer.amount - transfer.reversed_amount - pending)
+                if amount <= 0:
+                    continue
+                vendor_share -= amount
+                reversal_id = new_id("trr")
+                session.add(
+                    TransferReversal(
+                        id=reversal_id,
+                        transfer_id=transfer.id,
+                        refund_id=refund.id,
+                        amount=amount,
+                        status="pending",
+                        idempotency_key=f"reversal:{reversal_id}",
+                        created_at=now,
+                        updated_at=now,
+                    )
                 )
-            )
-        session.flush()
+                session.flush()
 
     def _complete_locally(self, session: Session, refund: Refund, *, now: datetime) -> None:
         gateway = BuiltinGateway()

@@ -26,10 +26,11 @@ from orderflow.db.models import (
     Transfer,
     WebhookEvent,
 )
-from orderflow.errors import NotFound
+from orderflow.errors import NotFound, OrderflowError
 from orderflow.kit.clock import as_utc
 from orderflow.kit.ids import new_id
 from orderflow.kit.money import bps_of, to_dollars
+from orderflow.orders.service import order_service
 from orderflow.payments import ledger
 from orderflow.payments import repository as repo
 from orderflow.payments.errors import InvalidRefund, InvalidWebhook
@@ -72,7 +73,7 @@ class ChargeStep:
 
     payment_id: str
     gateway: str
-    action: str  # "charge" | "retrieve" | "cancel_expired"
+    action: str  # "charge" | "retrieve" | "cancel_expired" | "capture"
     charge: Charge
     intent_id: str | None
 
@@ -103,13 +104,6 @@ def transfer_group(order_id: str) -> str:
 
 def _payment_key(order_id: str) -> str:
     return f"payment:{order_id}"
-
-
-def _orders() -> Any:
-    # orders.service imports payments.splits; importing it lazily keeps the two packages acyclic.
-    from orderflow.orders.service import order_service
-
-    return order_service
 
 
 class PaymentService:
@@ -242,7 +236,7 @@ class PaymentService:
                 repo.set_order_payment(
                     session, order.id, now=now, pipeline_step="fulfil", pipeline_updated_at=now
                 )
-                _orders().transition(
+                order_service.transition(
                     session,
                     order.id,
                     to="confirmed",
@@ -270,7 +264,7 @@ class PaymentService:
             else "payment was not completed in time"
         )
         repo.set_order_payment(session, order.id, now=now, payment_status=status)
-        _orders().fail(session, order.id, reason=reason, now=now)
+        order_service.fail(session, order.id, reason=reason, now=now)
         return ChargeOutcome(status, True, reason)
 
     def _post_authorization(self, session: Session, payment: Payment, *, now: datetime) -> None:
@@ -571,7 +565,13 @@ class PaymentService:
         )
         if not stored:
             return WebhookReceipt(received=True, duplicate=True)
-        note = self._handle_event(session, event, now=now)
+        try:
+            with session.begin_nested():
+                note = self._handle_event(session, event, now=now)
+        except OrderflowError as exc:
+            # Kept with its error for an operator; answering 2xx stops Stripe's retries of an
+            # event that can never apply (the order moved on).
+            note = f"{exc.code}: {exc.detail}"
         repo.mark_webhook_handled(session, str(event["id"]), now=now, note=note)
         return WebhookReceipt(received=True, duplicate=False)
 

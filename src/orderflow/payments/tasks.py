@@ -11,8 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from sqlalchemy.orm import Session
+
 from orderflow.errors import NotFound
 from orderflow.kit.clock import utcnow
+from orderflow.orders.service import order_service
 from orderflow.payments.gateway import gateway_for
 from orderflow.payments.gateway.base import (
     ChargeResult,
@@ -215,9 +218,8 @@ def void_payment(runtime: Runtime, *, payment_id: str, **_: Any) -> None:
 def compensate_payment(runtime: Runtime, *, reason: str, order_id: str, **_: Any) -> None:
     """After the last failed attempt of ``payments.process``: give back anything taken and
     fail the order (cancel it, release its stock)."""
-    from orderflow.orders.service import order_service
 
-    def act(session: Any) -> None:
+    def act(session: Session) -> None:
         now = utcnow()
         payment_service.void_or_refund_all(
             session, order_id=order_id, reason=f"payment failed: {reason}", now=now

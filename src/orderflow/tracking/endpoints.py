@@ -50,9 +50,9 @@ def _loader(runtime: Runtime, order_id: str) -> Any:
     return load
 
 
-def _authorize(runtime: Runtime, order_id: str, principal: Principal) -> None:
+def _authorize(runtime: Runtime, order_id: str, principal: Principal) -> int:
     with runtime.db.read() as session:
-        tracking_service.authorize(session, order_id, principal=principal)
+        return tracking_service.authorize(session, order_id, principal=principal)
 
 
 @router.websocket("/orders/{orderId}/ws", name="order_socket")
@@ -71,7 +71,8 @@ async def order_socket(
     try:
         principal = principal_from(websocket)
         start = resume_point(after)
-        await anyio.to_thread.run_sync(_authorize, runtime, order_id, principal)
+        # A resume point beyond the latest event means "from now on".
+        start = min(start, await anyio.to_thread.run_sync(_authorize, runtime, order_id, principal))
     except Unauthorized as exc:
         await _close(websocket, CLOSE_UNAUTHORIZED, exc.detail)
         return
@@ -160,7 +161,7 @@ async def order_stream(
 ) -> EventSourceResponse:
     runtime: Runtime = request.app.state.runtime
     start = resume_point(after, last_event_id)
-    await anyio.to_thread.run_sync(_authorize, runtime, order_id, principal)
+    start = min(start, await anyio.to_thread.run_sync(_authorize, runtime, order_id, principal))
     sub = _fanout(runtime).subscribe(order_id)
     heartbeat = runtime.settings.ws_heartbeat_seconds
 

@@ -143,6 +143,10 @@ def list_events(
     return list(session.scalars(query.order_by(TrackingEvent.sequence)))
 
 
+def latest_sequence(session: Session, order_id: str) -> int:
+    return int(session.scalar(select(Order.event_sequence).where(Order.id == order_id)) or 0)
+
+
 def last_location(session: Session, order_id: str) -> TrackingEvent | None:
     return session.scalar(
         select(TrackingEvent)

@@ -39,9 +39,11 @@ class TrackingPage:
 
 
 class TrackingService:
-    def authorize(self, session: Session, order_id: str, *, principal: Principal) -> None:
-        """Raise ``OrderNotFound`` (404) unless ``principal`` may see the order."""
+    def authorize(self, session: Session, order_id: str, *, principal: Principal) -> int:
+        """The order's latest event sequence; ``OrderNotFound`` (404) unless ``principal`` may
+        see the order."""
         order_service.get(session, order_id, principal=principal)
+        return repo.latest_sequence(session, order_id)
 
     def history(
         self, session: Session, order_id: str, *, after: int = 0, upto: int | None = None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Annotated
 
 import typer
@@ -15,6 +14,7 @@ from orderflow.config import get_settings
 from orderflow.db.session import Database
 from orderflow.errors import OrderflowError
 from orderflow.kit.clock import isoformat
+from orderflow.logging import configure_logging
 from orderflow.runtime import build_runtime
 from orderflow.workers.service import job_service
 
@@ -39,9 +39,7 @@ def worker(
     from orderflow.workers.lifecycle import run_worker
 
     settings = get_settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(settings)
     runtime = build_runtime(settings)
     try:
         asyncio.run(run_worker(runtime, concurrency=concurrency, dispatcher=dispatch))

@@ -154,7 +154,6 @@ class OutboxDispatcher:
                 now=utcnow(),
             ),
         )
-        # Metrics hook: outbox rows dispatched / failed.
         return len(rows)
 
     async def _apply(self, row: Claimed) -> None:

@@ -10,7 +10,8 @@ step's job again with its deterministic key (``validate:{id}``, ``payment:{id}``
 completed or aborted one is enqueued again (tasks are no-ops when their work is done); a failed
 one is a dead letter, left to an admin (``POST /v1/jobs/{jobId}/retry``).
 
-It also prunes dispatched outbox rows older than a week.
+It also prunes dispatched outbox rows older than a week, and every few seconds sets the
+``queue_depth`` and ``failed_jobs`` gauges of ``GET /metrics``.
 """
 
 from __future__ import annotations
@@ -21,12 +22,15 @@ import logging
 from datetime import datetime, timedelta
 
 import anyio.to_thread
+from saq.job import Status
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from orderflow import metrics
 from orderflow.db.models import Order, OutboxMessage
 from orderflow.kit.clock import utcnow
 from orderflow.runtime import Runtime
+from orderflow.workers import repository as jobs_repo
 from orderflow.workers.queue import enqueue_again
 
 logger = logging.getLogger("orderflow.workers.reconciler")
@@ -40,6 +44,7 @@ STEP_JOBS: dict[str, tuple[str, str]] = {
 OPEN_STATUSES = ("pending", "confirmed")
 BATCH_SIZE = 500
 OUTBOX_RETENTION = timedelta(days=7)
+GAUGE_SECONDS = 5
 
 
 def stuck_orders(session: Session, *, before: datetime, limit: int) -> list[tuple[str, str]]:
@@ -97,8 +102,21 @@ async def reconcile_once(
             enqueued.append(key)
     if enqueued:
         logger.warning("reconciler re-enqueued %d stuck order job(s): %s", len(enqueued), enqueued)
-    # Metrics hook: reconciler re-enqueues.
     return enqueued
+
+
+async def refresh_gauges(runtime: Runtime) -> None:
+    """Queue depth and dead letters, for ``GET /metrics``."""
+    queue = runtime.queue
+    if queue is None:
+        return
+    metrics.QUEUE_DEPTH.set(await queue.count("queued"))
+
+    def failed() -> int:
+        with runtime.db.read() as session:
+            return jobs_repo.count_jobs(session, status=Status.FAILED)
+
+    metrics.FAILED_JOBS.set(await anyio.to_thread.run_sync(failed))
 
 
 class Reconciler:
@@ -123,10 +141,16 @@ class Reconciler:
 
     async def _run(self) -> None:
         interval = self.runtime.settings.reconcile_interval_seconds
+        tick = min(GAUGE_SECONDS, interval)
+        waited = 0.0
         while True:
-            await asyncio.sleep(interval)
+            await asyncio.sleep(tick)
+            waited += tick
             try:
-                await reconcile_once(self.runtime, known_jobs=self.known_jobs)
-                await anyio.to_thread.run_sync(self._prune)
+                await refresh_gauges(self.runtime)
+                if waited >= interval:
+                    waited = 0.0
+                    await reconcile_once(self.runtime, known_jobs=self.known_jobs)
+                    await anyio.to_thread.run_sync(self._prune)
             except Exception:
                 logger.exception("reconciliation failed; trying again next interval")

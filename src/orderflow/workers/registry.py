@@ -17,16 +17,20 @@ import asyncio
 import contextlib
 import functools
 import logging
+import time
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
 import anyio.to_thread
+import structlog
 from saq.job import Job
 from saq.types import Context
 
+from orderflow import metrics
 from orderflow.config import Settings
+from orderflow.logging import bind_order_id
 from orderflow.runtime import Runtime
 from orderflow.workers.errors import PermanentError
 from orderflow.workers.queue import COMPLETE_TTL_SECONDS, KEEP_FOREVER
@@ -93,10 +97,14 @@ def _wrap(name: str, task: TaskFn, compensation: TaskFn | None, settings: Settin
     async def run(ctx: Context, **kwargs: Any) -> None:
         runtime = runtime_of(ctx)
         job = ctx["job"]
+        structlog.contextvars.bind_contextvars(job=job.key, attempt=job.attempts)
+        if isinstance(kwargs.get("order_id"), str):
+            bind_order_id(kwargs["order_id"])
         job.retry_delay = retry_delay_after(settings, job.attempts)
         last = job.attempts >= job.retries
         # Kept forever if this attempt fails for good (a sweep of a dead worker included).
         job.ttl = KEEP_FOREVER if last else COMPLETE_TTL_SECONDS
+        started = time.monotonic()
         try:
             async with _heartbeat(job, settings.job_heartbeat_seconds):
                 await anyio.to_thread.run_sync(functools.partial(task, runtime, **kwargs))
@@ -118,8 +126,9 @@ def _wrap(name: str, task: TaskFn, compensation: TaskFn | None, settings: Settin
                     job.retry_delay,
                 )
             raise
+        finally:
+            metrics.PIPELINE_STEP_SECONDS.labels(step=name).observe(time.monotonic() - started)
         job.ttl = COMPLETE_TTL_SECONDS
-        # Metrics hook: job completed (orderflow.metrics, once it exists).
 
     run.__qualname__ = name
     return run
@@ -140,7 +149,8 @@ async def _compensate(
     """
     reason = _reason(exc)
     logger.error("job %s failed for good after %d attempt(s): %s", job.key, job.attempts, reason)
-    # Metrics hook: job failed (dead letter).
+    # The dead-letter count is the FAILED_JOBS gauge (reconciler.refresh_gauges); an order's
+    # own failure (declined, ...) is counted by its domain's compensation.
     if compensation is None:
         return
     try:

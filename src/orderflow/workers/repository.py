@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from saq.job import Status
-from sqlalchemy import Float, Integer, LargeBinary, String, TableClause, column, select, table
+from sqlalchemy import Float, Integer, LargeBinary, String, TableClause, column, func, select, table
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
@@ -65,6 +65,18 @@ def list_jobs(
         query = query.where(t.c.key > after_key)
     rows = session.execute(query.order_by(t.c.key).limit(limit)).all()
     return [_stored(row) for row in rows]
+
+
+def count_jobs(session: Session, *, status: Status) -> int:
+    if not _has_table(session):
+        return 0
+    t = _jobs_table(session)
+    query = (
+        select(func.count())
+        .select_from(t)
+        .where(t.c.queue == QUEUE_NAME, t.c.status == status.value)
+    )
+    return int(session.execute(query).scalar_one())
 
 
 def get_job(session: Session, key: str, *, for_update: bool = False) -> StoredJob | None:

@@ -123,8 +123,10 @@
     c.appendChild(title);
     group.appendChild(c);
     var t = document.createElementNS(NS, "text");
-    t.setAttribute("x", (xy[0] + 10).toFixed(1));
-    t.setAttribute("y", (xy[1] + 4).toFixed(1));
+    var right = xy[0] > W - 70;
+    t.setAttribute("x", (right ? xy[0] - 10 : xy[0] + 10).toFixed(1));
+    if (right) t.setAttribute("text-anchor", "end");
+    t.setAttribute("y", (xy[1] + (cls === "pin-courier" ? -12 : 4)).toFixed(1));
     t.setAttribute("class", "pin-label");
     t.textContent = label;
     group.appendChild(t);
