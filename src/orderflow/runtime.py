@@ -36,12 +36,23 @@ def build_runtime(settings: Settings, *, db: Database | None = None) -> Runtime:
     # Services that change an order hold a session, not a runtime: they drop its cached copies
     # after commit through the caches bound here (orders/cache.py).
     order_cache.bind(cache)
-    return Runtime(
+    runtime = Runtime(
         settings=settings,
         db=db or Database(settings),
         cache=cache,
         pubsub=_pubsub(settings),
     )
+    ping = getattr(cache, "ping", None)
+    if settings.redis_url and ping is not None:
+        # /readyz awaits this (api/health.py); a Redis outage raises and reports 503.
+        async def redis_ping() -> None:
+            import anyio.to_thread
+
+            if not await anyio.to_thread.run_sync(ping):
+                raise ConnectionError("redis ping failed")
+
+        runtime.extras["redis_ping"] = redis_ping
+    return runtime
 
 
 def _cache(settings: Settings) -> Cache:

@@ -105,6 +105,37 @@ class TestAddItem:
         assert stock(db)[(m.hub.id, m.wine.id)] == (10, 2)
         assert held_units(db) == open_units(db) == 3
 
+    def test_an_item_stocked_only_at_another_hub_ships_in_a_new_parcel(
+        self, db: Database, runtime: Runtime, customer: TestClient
+    ) -> None:
+        m = market(db)
+        set_stock(db, m.hub.id, m.wine.id, 0)
+        set_stock(db, m.north.id, m.wine.id, 4)
+        order = place(customer, (m.beer, 1))
+        pay(runtime, order["id"])
+        before = money(db, order["id"])
+
+        response = _modify(
+            customer,
+            order["id"],
+            {"type": "add_item", "variantId": m.wine.id, "quantity": 1, "reason": "wine too"},
+        )
+
+        assert response.status_code == 200, response.text
+        doc = response.json()["modifiedOrder"]
+        live = sorted(f["hubId"] for f in doc["fulfillments"] if f["status"] != "cancelled")
+        assert live == sorted([m.hub.id, m.north.id])
+        assert doc["consolidatedShipping"] is False
+        charge = next(a for a in response.json()["adjustments"] if a["kind"] == "extra_charge")
+        extra_delivery = _cents(doc["deliveryFee"]) - _cents(order["deliveryFee"])
+        assert extra_delivery > 0
+        assert _cents(charge["amount"]) == 2450 + extra_delivery
+        after = money(db, order["id"])
+        assert after.captured == before.captured + 2450 + extra_delivery
+        assert after.ledger_sum == 0
+        assert stock(db)[(m.north.id, m.wine.id)] == (4, 1)
+        assert held_units(db) == open_units(db) == 2
+
 
 class TestChangeAddress:
     def test_a_new_address_nearer_another_hub_moves_the_reservations_there(

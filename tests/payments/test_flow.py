@@ -11,6 +11,7 @@ from orderflow.kit.clock import utcnow
 from orderflow.payments.errors import RefundExceedsCaptured
 from orderflow.payments.service import payment_service
 from orderflow.payments.tasks import (
+    TASKS,
     capture_payment,
     charge_adjustment,
     compensate_payment,
@@ -428,6 +429,7 @@ class TestStripeRefundEdges:
         assert stored.status == "failed"
         (payment,) = h.payments(runtime.db, placed.id)
         assert (payment.status, payment.refunded_amount) == ("captured", 0)
+        assert h.order(runtime.db, placed.id).payment_status == "captured"
         assert h.balances(runtime.db, placed.id) == before
         assert h.reversals(runtime.db, placed.id) and all(
             r.status == "cancelled" for r in h.reversals(runtime.db, placed.id)
@@ -450,3 +452,33 @@ class TestCompensation:
         assert order.refunded_amount == placed.total_amount
         assert h.balances(runtime.db, placed.id) == {}
         assert get_stock(runtime.db, placed.hub_id, placed.variant_ids[0]) == (10, 0)
+
+
+class TestJobsAsEnqueued:
+    pytestmark = pytest.mark.parametrize("gateway_name", ["stripe"])
+
+    def test_each_payments_job_runs_from_its_outbox_row(
+        self, runtime: Runtime, stripe_fake: FakeStripe
+    ) -> None:
+        placed, _, _ = brand_distributor_order(runtime)
+        process_payment(runtime, order_id=placed.id)
+        with runtime.db.write() as s:
+            payment_service.refund(
+                s,
+                order_id=placed.id,
+                amount=1_000,
+                allocation=None,
+                reason="late",
+                reason_kind="manual",
+                now=utcnow(),
+            )
+            payment_service.void_or_refund_all(s, order_id=placed.id, reason="x", now=utcnow())
+        rows = h.jobs(runtime.db, "payments.refund")
+        assert len(rows) == 2
+        for row in rows:
+            TASKS[row.topic](runtime, **row.payload["kwargs"])
+        assert sum(r["amount"] for r in stripe_fake.state.refunds.values()) == placed.total_amount
+        assert all(
+            t["amount_reversed"] == t["amount"] for t in stripe_fake.state.transfers.values()
+        )
+        assert h.balances(runtime.db, placed.id) == {}

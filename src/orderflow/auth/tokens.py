@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -36,7 +37,31 @@ def issue_token(
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
+# Decoded tokens, briefly: a client sends the same bearer token with every request, and HS256
+# verification plus claim checks cost more than the rest of a small request. Only successful
+# decodes are kept, each until its ``exp`` or _CACHE_SECONDS, whichever comes first; a failure is
+# never cached, so every invalid token gets its full check and message.
+_CACHE_SECONDS = 30.0
+_CACHE_MAX = 4096
+_decoded: dict[tuple[str, str], tuple[float, Principal]] = {}
+
+
 def decode_token(secret: str, token: str) -> Principal:
+    key = (secret, token)
+    hit = _decoded.get(key)
+    if hit is not None:
+        valid_until, principal = hit
+        if time.time() < valid_until:
+            return principal
+        _decoded.pop(key, None)
+    principal, exp = _decode(secret, token)
+    if len(_decoded) >= _CACHE_MAX:
+        _decoded.clear()
+    _decoded[key] = (min(exp, time.time() + _CACHE_SECONDS), principal)
+    return principal
+
+
+def _decode(secret: str, token: str) -> tuple[Principal, float]:
     try:
         claims = jwt.decode(
             token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "role", "exp"]}
@@ -55,4 +80,4 @@ def decode_token(secret: str, token: str) -> Principal:
         raise Unauthorized("a vendor token must carry a vendorId claim")
     if role == "hub" and not isinstance(hub_id, str):
         raise Unauthorized("a hub token must carry a hubId claim")
-    return Principal(sub=sub, role=role, vendor_id=vendor_id, hub_id=hub_id)
+    return Principal(sub=sub, role=role, vendor_id=vendor_id, hub_id=hub_id), float(claims["exp"])

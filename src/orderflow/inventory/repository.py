@@ -10,15 +10,34 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, insert, select, tuple_, update
+from sqlalchemy import CursorResult, Table, and_, bindparam, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from orderflow.db.models import Hub, Reservation, StockLevel
 
 Key = tuple[str, str]  # (hub_id, variant_id), the primary key of stock_levels
+
+# Hot-path statements on the Core tables, built once (placement runs them for every order):
+# no ORM bulk path, and a constant cache key.
+_STOCK = cast(Table, StockLevel.__table__)
+_RESERVATIONS = cast(Table, Reservation.__table__)
+_ADD_RESERVED = (
+    update(_STOCK)
+    .where(
+        _STOCK.c.hub_id == bindparam("key_hub_id", type_=_STOCK.c.hub_id.type),
+        _STOCK.c.variant_id == bindparam("key_variant_id", type_=_STOCK.c.variant_id.type),
+        _STOCK.c.on_hand - _STOCK.c.reserved
+        >= bindparam("add_quantity", type_=_STOCK.c.reserved.type),
+    )
+    .values(
+        reserved=_STOCK.c.reserved + bindparam("add_quantity", type_=_STOCK.c.reserved.type),
+        updated_at=bindparam("stamp", type_=_STOCK.c.updated_at.type),
+    )
+)
+_INSERT_RESERVATIONS = insert(_RESERVATIONS)
 
 
 @dataclass(frozen=True)
@@ -36,17 +55,13 @@ def _rowcount(result: Any) -> int:
 def add_reserved(session: Session, key: Key, quantity: int, *, now: datetime) -> bool:
     """Reserve ``quantity`` more units if that many are free; False when they are not."""
     hub_id, variant_id = key
-    stmt = (
-        update(StockLevel)
-        .where(
-            StockLevel.hub_id == hub_id,
-            StockLevel.variant_id == variant_id,
-            StockLevel.on_hand - StockLevel.reserved >= quantity,
-        )
-        .values(reserved=StockLevel.reserved + quantity, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return _rowcount(session.execute(stmt)) == 1
+    params = {
+        "key_hub_id": hub_id,
+        "key_variant_id": variant_id,
+        "add_quantity": quantity,
+        "stamp": now,
+    }
+    return _rowcount(session.execute(_ADD_RESERVED, params)) == 1
 
 
 def remove_reserved(
@@ -84,9 +99,9 @@ def available_by_key(session: Session, keys: Iterable[Key]) -> dict[Key, int]:
 
 
 def insert_reservations(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """One multi-row INSERT (a single statement, however many rows)."""
+    """One INSERT statement, however many rows (executemany of the pre-built Core insert)."""
     if rows:
-        session.execute(insert(Reservation).values(list(rows)))
+        session.execute(_INSERT_RESERVATIONS, list(rows))
 
 
 def close_held(

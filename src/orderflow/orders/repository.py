@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, insert, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from orderflow.auth.principal import Principal
@@ -73,12 +73,24 @@ def insert_order(
     fulfillments: Sequence[dict[str, Any]],
     items: Sequence[dict[str, Any]],
 ) -> None:
-    """Four multi-row INSERTs, parents first."""
-    session.execute(insert(Order), [order])
-    session.execute(insert(SubOrder), list(sub_orders))
+    """Four multi-row INSERTs, parents first (Core tables: no ORM bulk-insert path)."""
+    session.execute(_INSERT_ORDER, [order])
+    session.execute(_INSERT_SUB_ORDER, list(sub_orders))
     if fulfillments:
-        session.execute(insert(Fulfillment), list(fulfillments))
-    session.execute(insert(OrderItem), list(items))
+        session.execute(_INSERT_FULFILLMENT, list(fulfillments))
+    session.execute(_INSERT_ORDER_ITEM, list(items))
+
+
+def _table(model: Any) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+_INSERT_ORDER = insert(_table(Order))
+_INSERT_SUB_ORDER = insert(_table(SubOrder))
+_INSERT_FULFILLMENT = insert(_table(Fulfillment))
+_INSERT_ORDER_ITEM = insert(_table(OrderItem))
 
 
 def get_order(session: Session, order_id: str) -> Order | None:

@@ -388,6 +388,8 @@ class RefundService:
             from_statuses=("refunded", "partially_refunded"),
             values={"status": status},
         )
+        if payment.kind == "initial":
+            repo.set_order_payment(session, refund.order_id, now=now, payment_status=status)
         subs = {s.id: s for s in repo.sub_orders(session, refund.order_id)}
         legs: list[tuple[str, int]] = [("gateway_clearing", refund.amount)]
         fee = delivery = 0

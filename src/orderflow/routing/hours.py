@@ -9,8 +9,10 @@ Instants go in and come out timezone-aware; results are UTC.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -91,14 +93,39 @@ def _intervals_of(
         yield start.astimezone(UTC), end.astimezone(UTC)
 
 
+@lru_cache(maxsize=4096)
+def _zone_cached(tz: str) -> ZoneInfo:
+    return zone(tz)
+
+
+@lru_cache(maxsize=4096)
+def _intervals_cached(
+    hours_json: str, tz: str, first: date, days: int
+) -> tuple[tuple[datetime, datetime], ...]:
+    hours = json.loads(hours_json)
+    zi = _zone_cached(tz)
+    found = [iv for n in range(days + 1) for iv in _intervals_of(hours, first + timedelta(n), zi)]
+    return tuple(sorted(found))
+
+
 def intervals(
     hours: OpeningHours, tz: str, start: datetime, days: int = _LOOKAHEAD_DAYS
 ) -> list[tuple[datetime, datetime]]:
-    """Opening intervals (UTC, sorted) starting from the local day before ``start`` on."""
-    zi = zone(tz)
+    """Opening intervals (UTC, sorted) starting from the local day before ``start`` on.
+
+    Memoised per (hours, timezone, local start day, days): the result depends on nothing else,
+    and routing asks for the same hub's week many times per order.
+    """
+    zi = _zone_cached(tz)
     first = start.astimezone(zi).date() - timedelta(days=1)
-    found = [iv for n in range(days + 1) for iv in _intervals_of(hours, first + timedelta(n), zi)]
-    return sorted(found)
+    try:
+        key = json.dumps(hours, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError):  # not plain JSON: compute without the cache
+        found = [
+            iv for n in range(days + 1) for iv in _intervals_of(hours, first + timedelta(n), zi)
+        ]
+        return sorted(found)
+    return list(_intervals_cached(key, tz, first, days))
 
 
 def is_open(hours: OpeningHours, tz: str, at: datetime) -> bool:

@@ -8,9 +8,9 @@ the events customers hear about, their notifications (outbox jobs ``notification
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, bindparam, insert, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from orderflow.db.models import Fulfillment, Order, SubOrder, TrackingEvent
@@ -24,16 +24,22 @@ def order_channel(order_id: str) -> str:
     return f"order:{order_id}"
 
 
+# Core tables (not the ORM bulk path) for the two statements every status change runs.
+_TRACKING_EVENTS = cast(Table, TrackingEvent.__table__)
+_ORDERS = cast(Table, Order.__table__)
+_NEXT_SEQUENCE = (
+    update(_ORDERS)
+    .where(_ORDERS.c.id == bindparam("sequence_order_id", type_=_ORDERS.c.id.type))
+    # updated_at kept as is: the column's onupdate would stamp wall-clock time, not the
+    # caller's ``now`` (the status writer sets updated_at itself).
+    .values(event_sequence=_ORDERS.c.event_sequence + 1, updated_at=_ORDERS.c.updated_at)
+    .returning(_ORDERS.c.event_sequence)
+)
+
+
 def next_sequence(session: Session, order_id: str) -> int:
     """Allocate the order's next event sequence; the UPDATE also locks the order row."""
-    seq = session.execute(
-        update(Order)
-        .where(Order.id == order_id)
-        # updated_at kept as is: the column's onupdate would stamp wall-clock time, not the
-        # caller's ``now`` (the status writer sets updated_at itself).
-        .values(event_sequence=Order.event_sequence + 1, updated_at=Order.updated_at)
-        .returning(Order.event_sequence)
-    ).scalar_one()
+    seq = session.execute(_NEXT_SEQUENCE, {"sequence_order_id": order_id}).scalar_one()
     return int(seq)
 
 
@@ -63,7 +69,7 @@ def append_event(
     sequence = next_sequence(session, order_id)
     event_id = new_id("evt")
     session.execute(
-        insert(TrackingEvent).values(
+        insert(_TRACKING_EVENTS).values(
             id=event_id,
             order_id=order_id,
             sequence=sequence,
@@ -108,12 +114,19 @@ def load_facts(session: Session, order_id: str) -> OrderFacts:
             Order.estimated_delivery_at,
         ).where(Order.id == order_id)
     ).one()
-    vendor_ids = session.scalars(
-        select(SubOrder.vendor_id).where(SubOrder.order_id == order_id).distinct()
-    )
-    hub_ids = session.scalars(
-        select(Fulfillment.hub_id).where(Fulfillment.order_id == order_id).distinct()
-    )
+    # Vendors and hubs in one round trip: ("v", vendor_id) and ("h", hub_id) rows.
+    parties = session.execute(
+        union_all(
+            select(literal("v").label("kind"), SubOrder.vendor_id.label("ref")).where(
+                SubOrder.order_id == order_id
+            ),
+            select(literal("h").label("kind"), Fulfillment.hub_id.label("ref")).where(
+                Fulfillment.order_id == order_id
+            ),
+        )
+    ).all()
+    vendor_ids = {row.ref for row in parties if row.kind == "v"}
+    hub_ids = {row.ref for row in parties if row.kind == "h"}
     return OrderFacts(
         order_id=order_id,
         display_id=order.display_id,

@@ -7,9 +7,9 @@ Nothing here talks to the outside: rows are dispatched after commit by the dispa
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from orderflow.db.models import OutboxMessage
@@ -83,15 +83,21 @@ def _add(
         after_commit(session, _committed)
     now = utcnow()
     session.execute(
-        insert(OutboxMessage).values(
-            id=new_id("obx"),
-            kind=kind,
-            topic=topic,
-            dedupe_key=key,
-            payload=payload,
-            order_id=order_id,
-            available_at=now,
-            attempts=0,
-            created_at=now,
-        )
+        _INSERT,
+        {
+            "id": new_id("obx"),
+            "kind": kind,
+            "topic": topic,
+            "dedupe_key": key,
+            "payload": payload,
+            "order_id": order_id,
+            "available_at": now,
+            "attempts": 0,
+            "created_at": now,
+        },
     )
+
+
+# The Core table, built once: no ORM bulk-insert path and a constant cache key per row.
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+_INSERT = insert(_OUTBOX)
