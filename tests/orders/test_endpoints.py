@@ -407,3 +407,35 @@ class TestOpenApi:
         post = spec["paths"]["/v1/orders"]["post"]
         assert {"201", "401", "403", "422"} <= set(post["responses"])
         assert "Order" in spec["components"]["schemas"]
+
+
+class TestReadAfterWrite:
+    def test_a_cached_order_shows_the_new_status_right_after_a_change(
+        self, client_for: Any, runtime: Any, db: Any
+    ) -> None:
+        from orderflow.kit.clock import utcnow
+        from orderflow.orders.service import order_service
+        from tests.orders.factories import line, marketplace, order_payload, place_order
+
+        shop = marketplace(db)
+        customer = client_for("customer", "cus_cache")
+        order = place_order(customer, order_payload(line(shop.beer), customerId="cus_cache"))
+        first = customer.get(f"/v1/orders/{order['id']}").json()
+        again = customer.get(f"/v1/orders/{order['id']}").json()
+        assert first["status"] == again["status"] == "pending"
+        db.run_write(
+            lambda s: order_service.transition(
+                s, order["id"], to="confirmed", event="order.confirmed", now=utcnow()
+            )
+        )
+        assert customer.get(f"/v1/orders/{order['id']}").json()["status"] == "confirmed"
+
+    def test_another_customer_cannot_read_a_cached_order(self, client_for: Any, db: Any) -> None:
+        from tests.orders.factories import line, marketplace, order_payload, place_order
+
+        shop = marketplace(db)
+        owner = client_for("customer", "cus_owner")
+        order = place_order(owner, order_payload(line(shop.beer), customerId="cus_owner"))
+        assert owner.get(f"/v1/orders/{order['id']}").status_code == 200
+        other = client_for("customer", "cus_other")
+        assert other.get(f"/v1/orders/{order['id']}").status_code == 404

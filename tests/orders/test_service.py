@@ -14,6 +14,7 @@ from orderflow.db.models import Fulfillment, OutboxMessage, Reservation, SubOrde
 from orderflow.db.models import Order as OrderRow
 from orderflow.db.session import Database
 from orderflow.kit.clock import utcnow
+from orderflow.orders.cache import order_cache
 from orderflow.orders.errors import IllegalOrderTransition, OrderNotFound, OrderValidationFailed
 from orderflow.orders.schemas import Order, OrderCreation
 from orderflow.orders.service import order_service
@@ -167,7 +168,8 @@ class TestTransition:
                     OutboxMessage.kind == "invalidate", OutboxMessage.order_id == order.id
                 )
             ).all()
-        assert [d["keys"] for d in drops] == [[f"order:{order.id}"]]
+        assert [d["keys"] for d in drops] == [order_cache.keys(order.id)]
+        assert order_cache.keys(order.id)[:2] == [f"order:{order.id}:gen", f"order:{order.id}"]
 
 
 class TestSyncFulfillmentStatus:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Path, Query
 from fastapi.responses import JSONResponse
 
-from orderflow.api.deps import Db, IdempotencyKey, SettingsDep
+from orderflow.api.deps import Db, IdempotencyKey, RuntimeDep, SettingsDep
 from orderflow.api.idempotency import run_idempotent
 from orderflow.auth.dependencies import AnyPrincipal, CustomerPrincipal
 from orderflow.kit.clock import utcnow
@@ -106,10 +106,9 @@ OrderId = Annotated[str, Path(alias="orderId", max_length=64)]
 
 
 @router.get("/orders/{orderId}", response_model=Order, responses=READ_ERRORS)
-def get_order(order_id: OrderId, principal: AnyPrincipal, db: Db) -> Order:
-    """One order, cut down to what the caller may see."""
-    with db.read() as session:
-        return order_service.get(session, order_id, principal=principal)
+def get_order(order_id: OrderId, principal: AnyPrincipal, runtime: RuntimeDep) -> Order:
+    """One order, cut down to what the caller may see (served from the order cache)."""
+    return order_service.get_cached(runtime, order_id, principal=principal)
 
 
 @router.get("/orders/{orderId}/events", response_model=list[OrderEvent], responses=READ_ERRORS)

@@ -23,6 +23,7 @@ from orderflow.kit.ids import new_display_id, new_id
 from orderflow.kit.money import to_dollars
 from orderflow.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, Page
 from orderflow.orders import repository as repo
+from orderflow.orders.cache import order_cache
 from orderflow.orders.documents import order_document
 from orderflow.orders.errors import (
     IllegalOrderTransition,
@@ -51,14 +52,17 @@ from orderflow.payments.splits import SplitInput, compute_splits, fee_bps_for
 from orderflow.routing.errors import NoRoute
 from orderflow.routing.planner import RouteLine, RoutingPlan
 from orderflow.routing.service import routing_service
+from orderflow.runtime import Runtime
 from orderflow.tracking.facts import OrderFacts
 from orderflow.tracking.repository import append_event
 from orderflow.workers.outbox import add_invalidate, add_job
 
+_ADMIN = Principal(sub="orderflow-cache", role="admin")
 
-def order_cache_keys(order_id: str) -> list[str]:
+
+def order_cache_keys(order_id: str, customer_id: str | None = None) -> list[str]:
     """The cache entries that hold (parts of) an order; dropped on every change."""
-    return [f"order:{order_id}"]
+    return order_cache.keys(order_id, customer_id)
 
 
 class OrderService:
@@ -362,9 +366,38 @@ class OrderService:
             extra={"currentStatus": current, "allowed": allowed},
         )
 
-    def _changed(self, session: Session, order_id: str) -> None:
-        """Every change to an order ends here: the one place its cached copies are dropped."""
-        add_invalidate(session, order_cache_keys(order_id), order_id=order_id)
+    def _changed(self, session: Session, order_id: str, customer_id: str | None = None) -> None:
+        """Every change to an order ends here: the one place its cached copies are dropped.
+
+        This process's caches are dropped right after commit (before the writer answers); the
+        outbox drops them everywhere else (Redis) even if this process dies first.
+        """
+        order_cache.drop_after_commit(session, order_id, customer_id)
+        add_invalidate(session, order_cache_keys(order_id, customer_id), order_id=order_id)
+
+    def get_cached(self, runtime: Runtime, order_id: str, *, principal: Principal) -> OrderDocument:
+        """GET /v1/orders/{id}: customers and admins read the cached full document.
+
+        Their view is the whole order; vendors, hubs and couriers see cut-down views, which are
+        built from the database each time.
+        """
+        if principal.role not in ("admin", "customer"):
+            with runtime.db.read() as session:
+                return self.get(session, order_id, principal=principal)
+
+        def load() -> OrderDocument | None:
+            with runtime.db.read() as session:
+                order = repo.get_order(session, order_id)
+                if order is None:
+                    return None
+                return order_document(repo.load_bundle(session, order), _ADMIN)
+
+        document = order_cache.get_or_load(runtime, order_id, load, model=OrderDocument)
+        if document is None or (
+            principal.role == "customer" and document.customer_id != principal.sub
+        ):
+            raise OrderNotFound(f"there is no order {order_id}")
+        return document
 
     # ------------------------------------------------------------ reads
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from orderflow.db.models import Fulfillment, Order, SubOrder, TrackingEvent
 from orderflow.kit.clock import as_utc, isoformat
 from orderflow.kit.ids import new_id
+from orderflow.orders.cache import order_cache
 from orderflow.tracking.facts import OrderFacts
 from orderflow.workers.outbox import add_publish
 
@@ -67,6 +68,8 @@ def append_event(
     from orderflow.notifications.service import notification_service
 
     sequence = next_sequence(session, order_id)
+    # Every event is a change to the order document: drop its cached copies after commit.
+    order_cache.drop_after_commit(session, order_id)
     event_id = new_id("evt")
     session.execute(
         insert(_TRACKING_EVENTS).values(
