@@ -29,6 +29,19 @@ def _compare_type(
     return None
 
 
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """saq's PostgreSQL queue owns its tables (``saq_jobs``, ``saq_stats``, ...); not ours."""
+    table = obj.table.name if type_ in ("index", "column", "unique_constraint") else name
+    return not (
+        reflected
+        and compare_to is None
+        and str(table).startswith("saq_")
+        and table != "saq_sqlite_jobs"
+    )
+
+
 def run_migrations() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
@@ -48,6 +61,7 @@ def _run(connection: Any) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         render_item=_render_item,
         compare_type=_compare_type,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
