@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from orderflow import __version__
-from orderflow.api import health, metrics, problems
+from orderflow.api import health, metrics, openapi, problems
 from orderflow.api.limits import BodySizeLimit
 from orderflow.api.router import v1
 from orderflow.config import Settings, get_settings
@@ -59,6 +59,7 @@ def create_app(
     app.state.settings = settings
     app.state.runtime = runtime
     problems.install(app)
+    openapi.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     # Outermost of ours: the request id is bound before anything else runs or logs.
     app.add_middleware(RequestContext)
