@@ -63,7 +63,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "backend" in metafunc.fixturenames:
+    own = [m for m in metafunc.definition.iter_markers("parametrize") if "backend" in m.args[0]]
+    if "backend" in metafunc.fixturenames and not own:
         backends = metafunc.config.getoption("--backend").split(",")
         metafunc.parametrize(
             "backend", [b.strip() for b in backends if b.strip()], scope="function"

@@ -23,6 +23,14 @@ class OrderflowError(Exception):
         super().__init__(self.detail)
 
 
+class RetryableConflict(Exception):
+    """Mixin: the unit of work lost a race; re-running it on fresh data may succeed.
+
+    ``Database.run_write`` re-runs the whole transaction a few times before letting the error
+    through (then it is answered like any other error of its class).
+    """
+
+
 class NotFound(OrderflowError):
     status = 404
     code = "not_found"

@@ -25,7 +25,7 @@ from orderflow.orders.errors import OrderValidationFailed
 from orderflow.orders.schemas import OrderCreation
 from orderflow.orders.service import order_service
 from tests.conftest import ClientFactory, make_settings
-from tests.factories import get_stock
+from tests.factories import create_hub, get_stock, set_stock
 from tests.orders.factories import Marketplace, line, marketplace, order_payload
 
 RACERS = 50
@@ -114,9 +114,9 @@ def _process_racer(
 
 @pytest.mark.slow
 class TestFiftyCustomersInSeparateProcesses:
+    # PostgreSQL only: SQLite serialises writers across processes with its file lock.
+    @pytest.mark.parametrize("backend", ["postgres"])
     def test_processes_on_postgresql_never_oversell(self, backend: str, db: Database) -> None:
-        if backend != "postgres":
-            pytest.skip("SQLite serialises writers across processes with its file lock")
         shop = marketplace(db, beer_stock=STOCK)
         context = multiprocessing.get_context("spawn")
         barrier = context.Barrier(PROCESSES)
@@ -142,3 +142,31 @@ class TestFiftyCustomersInSeparateProcesses:
             assert process.exitcode == 0
         assert outcomes == {"placed": STOCK, "insufficient_stock": RACERS - STOCK}
         assert_sold_exactly_the_stock(db, shop)
+
+
+class TestRacersWhenRoutingSplitsLines:
+    def test_orders_split_across_two_hubs_never_oversell_either_hub(self, db: Database) -> None:
+        # 5 units at each of two hubs; every order wants 3, so a lone hub can serve one order
+        # and the rest must split lines across both hubs while racing.
+        shop = marketplace(db, beer_stock=5)
+        second = create_hub(db, lat=shop.hub.lat + 0.01, lng=shop.hub.lng)
+        set_stock(db, second.id, shop.beer.id, 5)
+        results = race(
+            20,
+            lambda i: place_one(db, order_payload(line(shop.beer, 3), customerId=f"cus_{i}")),
+        )
+        assert results["placed"] == 3
+        assert results["placed"] + results["insufficient_stock"] == 20
+        first_on_hand, first_reserved = get_stock(db, shop.hub.id, shop.beer.id)
+        second_on_hand, second_reserved = get_stock(db, second.id, shop.beer.id)
+        assert first_reserved <= first_on_hand == 5
+        assert second_reserved <= second_on_hand == 5
+        with db.read() as session:
+            held = session.scalar(select(func.sum(Reservation.quantity)))
+            split_orders = session.scalar(
+                select(func.count(func.distinct(Reservation.order_id))).where(
+                    Reservation.hub_id == second.id
+                )
+            )
+        assert held == first_reserved + second_reserved == 9
+        assert split_orders

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from orderflow.config import Settings
 from orderflow.db.engine import make_engine
+from orderflow.errors import RetryableConflict
 
 T = TypeVar("T")
 
@@ -77,9 +78,12 @@ class Database:
         for callback in callbacks:
             callback()
 
-    def run_write(self, fn: Callable[[Session], T], *, retries: int = 3) -> T:
-        """Run ``fn`` in a write transaction; retry on serialization failures / deadlocks."""
-        attempt = 0
+    def run_write(
+        self, fn: Callable[[Session], T], *, retries: int = 3, conflict_retries: int = 10
+    ) -> T:
+        """Run ``fn`` in a write transaction; re-run it on serialization failures, deadlocks and
+        lost races (``RetryableConflict``), each time on fresh data."""
+        attempt = conflicts = 0
         while True:
             try:
                 with self.write() as session:
@@ -87,6 +91,10 @@ class Database:
             except OperationalError as exc:
                 attempt += 1
                 if attempt > retries or not _is_retryable(exc):
+                    raise
+            except RetryableConflict:
+                conflicts += 1
+                if conflicts > conflict_retries:
                     raise
 
     def dispose(self) -> None:

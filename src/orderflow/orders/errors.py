@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orderflow.errors import Conflict, Forbidden, Invalid, NotFound
+from orderflow.errors import Conflict, Forbidden, Invalid, NotFound, RetryableConflict
 
 
 class OrderNotFound(NotFound):
@@ -13,6 +13,11 @@ class OrderNotFound(NotFound):
 class OrderValidationFailed(Invalid):
     code = "validation_failed"
     title = "The order is not valid"
+
+
+class StockRaceLost(OrderValidationFailed, RetryableConflict):
+    """Another order reserved the stock between routing and reservation (PostgreSQL only; SQLite
+    has one writer). The unit of work re-plans on fresh stock before answering 422."""
 
 
 class IllegalOrderTransition(Conflict):

@@ -30,6 +30,7 @@ from orderflow.orders.errors import (
     NotYourOrder,
     OrderNotFound,
     OrderValidationFailed,
+    StockRaceLost,
 )
 from orderflow.orders.schemas import (
     Order as OrderDocument,
@@ -195,7 +196,7 @@ class OrderService:
             )
         except InsufficientStock as exc:
             # Another order took the stock between the check and the reservation.
-            raise OrderValidationFailed(
+            raise StockRaceLost(
                 exc.detail, errors=exc.errors or [_stock_issue(exc.detail, exc.extra)]
             ) from exc
         order_row = rows["order"]
