@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
@@ -37,37 +37,31 @@ def lock_order(session: Session, order_id: str) -> Order | None:
     )
 
 
-def items(session: Session, order_id: str) -> list[OrderItem]:
+_Part = TypeVar("_Part", OrderItem, SubOrder, Fulfillment)
+
+
+def _parts(session: Session, model: type[_Part], order_id: str) -> list[_Part]:
+    """The order's rows of ``model``, fresh from the database (the order row is locked)."""
     return list(
         session.scalars(
-            select(OrderItem)
-            .where(OrderItem.order_id == order_id)
-            .order_by(OrderItem.id)
+            select(model)
+            .where(model.order_id == order_id)
+            .order_by(model.id)
             .execution_options(populate_existing=True)
         )
     )
+
+
+def items(session: Session, order_id: str) -> list[OrderItem]:
+    return _parts(session, OrderItem, order_id)
 
 
 def sub_orders(session: Session, order_id: str) -> list[SubOrder]:
-    return list(
-        session.scalars(
-            select(SubOrder)
-            .where(SubOrder.order_id == order_id)
-            .order_by(SubOrder.id)
-            .execution_options(populate_existing=True)
-        )
-    )
+    return _parts(session, SubOrder, order_id)
 
 
 def fulfillments(session: Session, order_id: str) -> list[Fulfillment]:
-    return list(
-        session.scalars(
-            select(Fulfillment)
-            .where(Fulfillment.order_id == order_id)
-            .order_by(Fulfillment.id)
-            .execution_options(populate_existing=True)
-        )
-    )
+    return _parts(session, Fulfillment, order_id)
 
 
 def payments(session: Session, order_id: str) -> list[Payment]:
